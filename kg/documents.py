@@ -1,0 +1,260 @@
+"""Read articles, strip boilerplate, keep reader comments apart, split sentences with offsets.
+
+Offsets are Unicode code-point offsets into `Document.text`: the file decoded and with its
+line endings normalised to "\\n", front matter included, so `text[s.start:s.end] == s.text`.
+What counts as boilerplate or as the start of a comment section is data (`Cleaning`), taken
+from the rule pack, not code.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import yaml
+
+from .errors import DocumentError, InputError
+
+ARTICLE_SUFFIXES = (".txt", ".md")
+BODY, COMMENT = "body", "comment"
+META_KEYS = ("title", "url", "date", "language", "publisher")
+
+
+@dataclass(frozen=True)
+class Cleaning:
+    """Curated line patterns (regexes, matched case-insensitively against a stripped line)."""
+
+    drop_lines: tuple[str, ...] = ()
+    comments_start: tuple[str, ...] = ()
+    comments_end: tuple[str, ...] = ()
+    # A line without final punctuation followed by a line starting with one of these words
+    # is one sentence broken in two by the page layout ("... tekanan serius\nKhususnya ...").
+    continuation_words: tuple[str, ...] = ()
+    abbreviations: tuple[str, ...] = ()
+
+    def compiled(self) -> "_CompiledCleaning":
+        return _CompiledCleaning.of(self)
+
+
+@dataclass(frozen=True)
+class _CompiledCleaning:
+    drop: re.Pattern | None
+    start: re.Pattern | None
+    end: re.Pattern | None
+    continuation: frozenset[str]
+    abbreviations: frozenset[str]
+
+    @staticmethod
+    def of(c: Cleaning) -> "_CompiledCleaning":
+        def alt(pats: tuple[str, ...]) -> re.Pattern | None:
+            return re.compile("|".join(f"(?:{p})" for p in pats), re.I) if pats else None
+
+        return _CompiledCleaning(
+            alt(c.drop_lines),
+            alt(c.comments_start),
+            alt(c.comments_end),
+            frozenset(w.lower() for w in c.continuation_words),
+            frozenset(a.lower().rstrip(".") for a in c.abbreviations),
+        )
+
+
+@dataclass(frozen=True)
+class Sentence:
+    index: int
+    start: int
+    end: int
+    text: str
+    section: str = BODY
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str
+    slug: str
+    text: str
+    meta: dict = field(default_factory=dict, hash=False, compare=False)
+    sentences: tuple[Sentence, ...] = ()
+
+    @property
+    def language(self) -> str | None:
+        return self.meta.get("language")
+
+
+# --- finding and decoding files -------------------------------------------------------------
+
+
+def find_articles(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand files and folders into article files, sorted; a missing path is an InputError."""
+    found: set[Path] = set()
+    for p in map(Path, paths):
+        if not p.exists():
+            raise InputError(f"{p}: no such file or folder")
+        if p.is_dir():
+            found.update(
+                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in ARTICLE_SUFFIXES
+                and not f.name.startswith(".") and f.name.upper() not in {"README.MD", "FACTS.MD"}
+            )
+        else:
+            found.add(p)
+    return sorted(found, key=lambda f: str(f))
+
+
+def decode(path: Path, data: bytes) -> str:
+    """Bytes -> text: UTF-8 (BOM dropped), else Windows-1252; NUL bytes mean a binary file."""
+    if not data.strip():
+        raise DocumentError(str(path), "empty file")
+    if b"\x00" in data[:8192]:
+        raise DocumentError(str(path), "binary file (contains NUL bytes)")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - cp1252 fails only on five undefined bytes
+        raise DocumentError(str(path), "cannot decode as UTF-8 or Windows-1252")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_front_matter(path: Path, text: str) -> tuple[dict, int]:
+    """YAML front matter between '---' lines at the top -> (metadata, offset where the body starts)."""
+    if not text.startswith("---\n"):
+        return {}, 0
+    close = re.search(r"^---[ \t]*$", text[4:], re.M)
+    if not close:
+        raise DocumentError(str(path), "front matter opened with '---' is never closed")
+    try:
+        meta = yaml.safe_load(text[4 : 4 + close.start()]) or {}
+    except yaml.YAMLError as e:
+        line = getattr(getattr(e, "problem_mark", None), "line", None)
+        where = f" (line {line + 2})" if line is not None else ""
+        raise DocumentError(str(path), f"bad YAML front matter{where}") from None
+    if not isinstance(meta, dict):
+        raise DocumentError(str(path), "front matter must be a mapping of keys to values")
+    meta = {k: str(v) for k, v in meta.items() if k in META_KEYS and v is not None}
+    end = 4 + close.end()
+    return meta, end + 1 if text[end : end + 1] == "\n" else end
+
+
+# --- sections and sentences -----------------------------------------------------------------
+
+_SENT_END = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+["“‘(\[]?[A-Z0-9])""")
+_MD_PREFIX = re.compile(r"^(?:#{1,6}\s+|>\s*|[-*+]\s+|\d+\.\s+)+")
+_FINAL_PUNCT = tuple('.!?:;"”’)')
+
+
+def _lines(text: str, start: int) -> Iterator[tuple[int, int]]:
+    pos = start
+    for m in re.finditer(r"[^\n]*(?:\n|$)", text[start:]):
+        s, e = pos + m.start(), pos + m.end()
+        if s == e:
+            break
+        yield s, e - (1 if text[e - 1 : e] == "\n" else 0)
+
+
+def _sections(text: str, body_start: int, cc: _CompiledCleaning) -> list[tuple[int, int, str]]:
+    """Content lines with their section; boilerplate lines and the comment markers dropped."""
+    out: list[tuple[int, int, str]] = []
+    section = BODY
+    for s, e in _lines(text, body_start):
+        line = text[s:e].strip()
+        if not line:
+            continue
+        if section == BODY and cc.start and cc.start.search(line):
+            section = COMMENT
+            continue
+        if section == COMMENT and cc.end and cc.end.search(line):
+            section = "after"
+            continue
+        if section == "after" or (cc.drop and cc.drop.search(line)):
+            continue
+        out.append((s, e, section))
+    return out
+
+
+def _join_continuations(lines, text: str, cc: _CompiledCleaning):
+    """Merge a line that lacks final punctuation with a next line opening with a continuation word."""
+    merged: list[list] = []
+    for s, e, sec in lines:
+        if merged:
+            ps, pe, psec = merged[-1]
+            first = re.match(r"\W*(\w+)", text[s:e])
+            if (
+                psec == sec
+                and not text[ps:pe].rstrip().endswith(_FINAL_PUNCT)
+                and first
+                and first.group(1).lower() in cc.continuation
+            ):
+                merged[-1][1] = e
+                continue
+        merged.append([s, e, sec])
+    return merged
+
+
+def _split_line(text: str, s: int, e: int, cc: _CompiledCleaning) -> Iterator[tuple[int, int]]:
+    chunk = text[s:e]
+    cut = 0
+    for m in _SENT_END.finditer(chunk):
+        word = re.search(r"(\w+)\W*$", chunk[cut : m.start()])
+        if word and (word.group(1).lower() in cc.abbreviations or len(word.group(1)) == 1 and word.group(1).isupper()):
+            continue
+        yield s + cut, s + m.end()
+        cut = m.end()
+    yield s + cut, e
+
+
+def split_sentences(text: str, body_start: int, cleaning: Cleaning) -> tuple[Sentence, ...]:
+    cc = cleaning.compiled()
+    sentences: list[Sentence] = []
+    for ls, le, section in _join_continuations(_sections(text, body_start, cc), text, cc):
+        for s, e in _split_line(text, ls, le, cc):
+            # trim white space and markdown markup, keeping offsets exact
+            seg = text[s:e]
+            lead = len(seg) - len(seg.lstrip())
+            s += lead
+            md = _MD_PREFIX.match(text[s:e])
+            if md:
+                s += md.end()
+            e -= len(text[s:e]) - len(text[s:e].rstrip())
+            if e > s and any(ch.isalnum() for ch in text[s:e]):
+                sentences.append(Sentence(len(sentences), s, e, text[s:e], section))
+    return tuple(sentences)
+
+
+def slugify(name: str) -> str:
+    """File stem -> an IRI-safe slug: ASCII letters, digits and hyphens.
+
+    >>> slugify("Berita Rusia: MTC (2026)")
+    'berita-rusia-mtc-2026'
+    """
+    ascii_ = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-") or "article"
+
+
+def read_document(path: Path, cleaning: Cleaning, slug: str | None = None) -> Document:
+    """One article file -> Document; raises DocumentError for what cannot be read as an article."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise DocumentError(str(path), f"cannot read: {e.strerror or e}") from None
+    text = decode(path, data)
+    meta, body_start = split_front_matter(path, text)
+    sentences = split_sentences(text, body_start, cleaning)
+    if not sentences:
+        raise DocumentError(str(path), "no text after removing front matter and boilerplate")
+    return Document(str(path), slug or slugify(path.stem), text, meta, sentences)
+
+
+def assign_slugs(paths: list[Path]) -> dict[Path, str]:
+    """Stable, unique slugs for a sorted list of paths (a clash gets -2, -3, ... in path order)."""
+    seen: dict[str, int] = {}
+    out: dict[Path, str] = {}
+    for p in paths:
+        base = slugify(p.stem)
+        n = seen.get(base, 0) + 1
+        seen[base] = n
+        out[p] = base if n == 1 else f"{base}-{n}"
+    return out

@@ -1,0 +1,383 @@
+"""Documents x compiled rules -> facts with provenance. No RDF here.
+
+For each sentence: find entity mentions (one automaton pass per document) and values,
+build the token stream, run every rule's patterns, resolve overlapping candidates (same
+group: priority, then longest span, then earliest start, then file order), fill the fact
+templates, and decide each fact's modality from the section, the rule and the cue words
+around the match. Facts with the same key in one document merge, keeping all evidence.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from dataclasses import dataclass, field, replace
+from typing import Iterable
+
+from .documents import COMMENT, Document, Sentence
+from .rules.gazetteer import Mention
+from .rules.pack import FactTemplate, Ref, Rule, RulePack
+from .rules.pattern import PLACEHOLDER_INDEX, placeholder
+from .rules.text import tokens
+from .rules.values import Value
+
+STATUS_RANK = ("threatened", "in_progress", "signed", "enacted", "in_force", "delivered", "completed", "cancelled")
+CUE_WINDOW_BEFORE = {"negation": 3, "hedge": 6, "plan": 6}
+
+
+@dataclass(frozen=True, order=True)
+class Term:
+    """A node or literal of a fact: kind entity | literal | count | iri."""
+
+    kind: str
+    value: str
+    datatype: str | None = None  # xsd local name for literals; party class for counts
+
+
+@dataclass(frozen=True, order=True)
+class Evidence:
+    article: str
+    path: str
+    sentence_index: int
+    start: int
+    end: int
+    sentence: str
+    rule: str
+    section: str
+
+
+@dataclass(frozen=True)
+class Fact:
+    subject: Term
+    predicate: str
+    object: Term
+    modality: str
+    type: str | None = None
+    status: str | None = None
+    cue: str | None = None
+    qualifiers: tuple[tuple[str, Term], ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+
+    def qualifier(self, prop: str) -> Term | None:
+        return next((t for p, t in self.qualifiers if p == prop), None)
+
+    @property
+    def date(self) -> str | None:
+        t = self.qualifier("kg:date")
+        return t.value if t else None
+
+    @property
+    def key(self) -> tuple:
+        """What makes two extractions the same fact."""
+        return (self.subject, self.predicate, self.object, self.date or "", self.modality)
+
+
+@dataclass(frozen=True)
+class DocResult:
+    doc: Document
+    facts: tuple[Fact, ...]
+    mentions: tuple[str, ...]  # entity ids named in the article, sorted
+    unmatched: tuple[Sentence, ...]  # sentences naming two or more entities that no rule matched
+
+
+@dataclass
+class _SentenceView:
+    sentence: Sentence
+    stream: str
+    starts: list[int]  # stream offset of each token
+    spans: list[tuple[int, int]]  # document offsets of each token
+    items: list[Mention | Value]  # placeholder index -> mention or value
+
+    def token_range(self, a: int, b: int) -> tuple[int, int]:
+        """Stream offsets [a, b) -> first and last token index."""
+        first = bisect.bisect_right(self.starts, a) - 1
+        last = bisect.bisect_right(self.starts, max(a, b - 2)) - 1
+        return max(first, 0), max(last, 0)
+
+
+@dataclass
+class _Candidate:
+    rule: Rule
+    match: object
+    slots: dict
+    first: int
+    last: int
+
+
+@dataclass
+class _DocState:
+    facts: list[Fact] = field(default_factory=list)
+    history: list[Mention] = field(default_factory=list)  # entity mentions of earlier sentences
+    statement_date: Value | None = None
+    prev_hedged: bool = False
+
+
+def _view(doc: Document, s: Sentence, mentions: list[Mention], pack: RulePack) -> _SentenceView:
+    values = [replace(v, start=v.start + s.start, end=v.end + s.start) for v in pack.values.find(s.text)]
+    items: list[Mention | Value] = sorted(
+        [*mentions, *values], key=lambda m: (-(m.end - m.start), isinstance(m, Value), m.start)
+    )
+    chosen: list[Mention | Value] = []
+    for m in items:
+        if all(m.end <= c.start or m.start >= c.end for c in chosen):
+            chosen.append(m)
+    chosen.sort(key=lambda m: m.start)
+    toks: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pos = s.start
+
+    def words(a: int, b: int) -> None:
+        for t, ts, te in tokens(doc.text[a:b]):
+            toks.append(t)
+            spans.append((a + ts, a + te))
+
+    for i, m in enumerate(chosen):
+        words(pos, m.start)
+        if isinstance(m, Mention):
+            toks.append(placeholder(pack.ancestors(m.entity.cls), m.entity.id, i))
+        else:
+            toks.append(placeholder(m.classes, "", i))
+        spans.append((m.start, m.end))
+        pos = m.end
+    words(pos, s.end)
+    starts, off = [], 0
+    for t in toks:
+        starts.append(off)
+        off += len(t) + 1
+    return _SentenceView(s, "".join(t + " " for t in toks), starts, spans, chosen)
+
+
+def _slot_values(view: _SentenceView, rule: Rule, m, pack: RulePack, compiled) -> dict:
+    out: dict[str, list] = {}
+    for name, slot in compiled.slots.items():
+        text = m.group(name)
+        if text is None:
+            out[name] = []
+        elif slot.kind == "lexicon":
+            out[name] = [pack.lexicons[slot.lexicon][text.strip()]]
+        elif slot.kind == "list":  # the gaps between items may hold other mentions: keep the slot's class
+            items = [view.items[int(i)] for i in PLACEHOLDER_INDEX.findall(text)]
+            out[name] = [x for x in items if isinstance(x, Mention) and set(slot.classes) & set(pack.ancestors(x.entity.cls))]
+        else:
+            out[name] = [view.items[int(text)]]
+    return out
+
+
+def _candidates(view: _SentenceView, pack: RulePack, rules: list[Rule]) -> list[_Candidate]:
+    cands: list[_Candidate] = []
+    for rule in rules:
+        for compiled in rule.patterns:
+            for m in compiled.regex.finditer(view.stream):
+                if m.end() == m.start():
+                    continue
+                first, last = view.token_range(m.start(), m.end())
+                cands.append(_Candidate(rule, m, _slot_values(view, rule, m, pack, compiled), first, last))
+    return cands
+
+
+def _resolve(cands: list[_Candidate], all_candidates: bool = False) -> list[_Candidate]:
+    """Tie-break: within a group, overlapping candidates keep the best by priority, length, start, order."""
+    if all_candidates:
+        return cands
+    cands = sorted(cands, key=lambda c: (-c.rule.priority, -(c.last - c.first), c.first, c.rule.order))
+    kept: list[_Candidate] = []
+    for c in cands:
+        if not any(k.rule.group == c.rule.group and not (c.last < k.first or c.first > k.last) for k in kept):
+            kept.append(c)
+    return sorted(kept, key=lambda c: (c.first, c.rule.order))
+
+
+def _term(x) -> Term:
+    if isinstance(x, Mention):
+        return Term("entity", x.entity.id)
+    if isinstance(x, Value):
+        return Term("literal", x.lexical, x.datatype)
+    if isinstance(x, bool):
+        return Term("literal", str(x).lower(), "boolean")
+    if isinstance(x, int):
+        return Term("literal", str(x), "integer")
+    if isinstance(x, float):
+        return Term("literal", repr(x), "decimal")
+    if isinstance(x, str) and x.startswith("kg:"):
+        return Term("iri", x)
+    return Term("literal", str(x), "string")
+
+
+class _Filler:
+    """Turns one accepted candidate into facts."""
+
+    def __init__(self, doc: Document, view: _SentenceView, pack: RulePack, state: _DocState, cand: _Candidate):
+        self.doc, self.view, self.pack, self.state, self.cand = doc, view, pack, state, cand
+
+    def refs(self, ref: Ref | None) -> list:
+        """A template reference -> the raw values it stands for (Mentions, Values, scalars, Terms)."""
+        if ref is None:
+            return []
+        if ref.kind == "slot":
+            vals = self.cand.slots.get(ref.name, [])
+            return vals or self.refs(ref.default)
+        if ref.kind == "entity":
+            return [Term("entity", ref.name)]
+        if ref.kind == "iri":
+            return [Term("iri", ref.name)]
+        if ref.kind == "value":
+            v = ref.value
+            return [Term("literal", str(v), ref.datatype or ("integer" if isinstance(v, int) else "string"))]
+        if ref.kind == "literal":
+            return list(self.cand.slots.get(ref.name, []))
+        if ref.kind == "count":
+            out = []
+            for v in self.cand.slots.get(ref.name, []):
+                if isinstance(v, Value) and v.kind == "Number" and int(v.lexical) > 0:
+                    out.append(Term("count", f"{v.lexical}-{ref.value}", ref.value))
+            return out
+        if ref.kind == "inherit":
+            for f in reversed(self.state.facts):
+                if f.predicate in ref.predicates:
+                    return [f.subject if ref.role == "subject" else f.object]
+            return self.refs(ref.default)
+        if ref.kind == "anaphor":
+            for m in reversed(self.state.history):
+                if ref.name in self.pack.ancestors(m.entity.cls):
+                    return [Term("entity", m.entity.id)]
+            return self.refs(ref.default)
+        raise AssertionError(ref.kind)  # pragma: no cover - the loader admits no other kind
+
+    def facts(self, template: FactTemplate, speaker: Mention | None) -> list[Fact]:
+        out = []
+        rule, view = self.cand.rule, self.view
+        subjects, preds, objects = (self.refs(template.subject), self.refs(template.predicate), self.refs(template.object))
+        quals = [(p, self.refs(r)) for p, r in template.qualifiers]
+        used = {id(v) for vals in self.cand.slots.values() for v in vals}
+        date_values = [v for v in self.refs(dict(template.qualifiers).get("kg:date"))] if "kg:date" in dict(template.qualifiers) else []
+        if not date_values and template.date_from_sentence:
+            free = [v for v in view.items if isinstance(v, Value) and v.kind == "Date" and id(v) not in used]
+            date_values = free if len(free) == 1 else []
+        status = next(iter(self.refs(template.status)), None)
+        status = status.value if isinstance(status, Term) else status
+        start, end = view.spans[self.cand.first][0], view.spans[self.cand.last][1]
+        s = view.sentence
+        ev = Evidence(self.doc.slug, self.doc.path, s.index, start, end, s.text, rule.id, s.section)
+        modality, cue = self.modality(template)
+        for subj, pred, obj in itertools.product(subjects, preds, objects):
+            subj, pred, obj = _term(subj) if not isinstance(subj, Term) else subj, pred, _term(obj) if not isinstance(obj, Term) else obj
+            pred = pred if isinstance(pred, Term) else _term(pred)
+            if subj.kind not in ("entity",) or pred.kind != "iri" or subj == obj:
+                continue
+            q: list[tuple[str, Term]] = []
+            for prop, vals in quals:
+                if prop == "kg:date":
+                    continue
+                for v in vals:
+                    q.append((prop, v if isinstance(v, Term) else _term(v)))
+            for v in date_values[:1]:
+                q.append(("kg:date", _term(v)))
+                q.append(("kg:dateText", Term("literal", v.surface, "string")))
+                if v.modifier:
+                    q.append(("kg:dateModifier", Term("literal", v.modifier, "string")))
+            m, c = modality, cue
+            if speaker is not None and template.attributable and speaker.entity.id != subj.value:
+                q.append(("kg:speaker", Term("entity", speaker.entity.id)))
+                if m == "asserted":
+                    m, c = "reported", c or speaker.surface
+            if m == "reported" and self.state.statement_date is not None:
+                q.append(("kg:statedOn", _term(self.state.statement_date)))
+            out.append(Fact(subj, pred.value, obj, m, template.type, status, c, tuple(sorted(set(q))), (ev,)))
+        return out
+
+    def modality(self, template: FactTemplate) -> tuple[str, str | None]:
+        view, cand = self.view, self.cand
+        if view.sentence.section == COMMENT:
+            return "comment", "reader comment"
+        explicit = template.modality or cand.rule.modality
+        if explicit:
+            return explicit, None
+        for name in ("negation", "hedge", "plan"):
+            rx = self.pack.cues.get(name)
+            if rx is None:
+                continue
+            lo = max(0, cand.first - CUE_WINDOW_BEFORE[name])
+            a, b = view.starts[lo], view.starts[cand.last] + len(view.stream.split(" ")[cand.last]) + 1
+            m = rx.search(view.stream, max(a - 1, 0), b)
+            if m:
+                return {"negation": "negated", "hedge": "speculated", "plan": "planned"}[name], m.group().strip()
+        if self.state.prev_hedged and _starts_with(view, self.pack.cues.get("anaphor_start")):
+            return "speculated", "anaphor of a hedged sentence"
+        return "asserted", None
+
+
+def _starts_with(view: _SentenceView, rx) -> bool:
+    if rx is None:
+        return False
+    stream = view.stream
+    while stream and not stream[0].isalnum() and stream[0] != "«":
+        stream = stream.split(" ", 1)[1] if " " in stream else ""
+    return bool(rx.match(" " + stream))
+
+
+def _speaker(view: _SentenceView, pack: RulePack, state: _DocState) -> Mention | None:
+    for cand in _candidates(view, pack, pack.attributions):
+        speakers = [v for v in cand.slots.get("speaker", []) if isinstance(v, Mention)]
+        dates = [v for v in cand.slots.get("date", []) if isinstance(v, Value)]
+        if dates:
+            state.statement_date = dates[0]
+        if speakers:
+            return speakers[0]
+    return None
+
+
+def merge_facts(facts: Iterable[Fact]) -> list[Fact]:
+    """Same key -> one fact: evidence united, qualifiers united, the furthest status kept."""
+    merged: dict[tuple, Fact] = {}
+    for f in facts:
+        old = merged.get(f.key)
+        if old is None:
+            merged[f.key] = f
+            continue
+        status = max((s for s in (old.status, f.status) if s), key=STATUS_RANK.index, default=None)
+        quals = dict.fromkeys(old.qualifiers)
+        seen_props = {p for p, _ in old.qualifiers}
+        for p, t in f.qualifiers:
+            if p not in seen_props or p in ("kg:speaker",):
+                quals[(p, t)] = None
+        merged[f.key] = replace(
+            old,
+            status=status,
+            type=old.type or f.type,
+            cue=old.cue or f.cue,
+            qualifiers=tuple(sorted(quals)),
+            evidence=tuple(sorted(set(old.evidence) | set(f.evidence))),
+        )
+    return list(merged.values())
+
+
+def extract_document(doc: Document, pack: RulePack, *, all_candidates: bool = False) -> DocResult:
+    """Every fact the pack finds in one document, merged, in document order."""
+    all_mentions = pack.gazetteer.find(doc.text)
+    starts = [m.start for m in all_mentions]
+    state = _DocState()
+    produced: list[Fact] = []
+    unmatched: list[Sentence] = []
+    named: set[str] = set()
+    for s in doc.sentences:
+        lo, hi = bisect.bisect_left(starts, s.start), bisect.bisect_left(starts, s.end)
+        mentions = [m for m in all_mentions[lo:hi] if m.end <= s.end]
+        named.update(m.entity.id for m in mentions)
+        view = _view(doc, s, mentions, pack)
+        speaker = _speaker(view, pack, state)
+        found: list[Fact] = []
+        for cand in _resolve(_candidates(view, pack, pack.rules), all_candidates):
+            filler = _Filler(doc, view, pack, state, cand)
+            for template in cand.rule.facts:
+                new = filler.facts(template, speaker)
+                found.extend(new)
+                state.facts.extend(new)
+        produced.extend(found)
+        if not found and len({m.entity.id for m in mentions}) >= 2:
+            unmatched.append(s)
+        state.history.extend(mentions)
+        hedge = pack.cues.get("hedge")
+        state.prev_hedged = bool(hedge and hedge.search(view.stream))
+    return DocResult(doc, tuple(merge_facts(produced)), tuple(sorted(named)), tuple(unmatched))
+
+

@@ -1,0 +1,175 @@
+"""Facts -> an RDF dataset: one named graph per article, a graph for entity descriptions.
+
+IRIs are derived from content (entity ids, hashes of fact keys and evidence), never from
+blank nodes or counters, so the same input gives the same graph. Facts are n-ary nodes
+(rdf:subject/predicate/object plus qualifiers and provenance); asserted and reported facts
+also get the plain triple. See docs/design.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Iterable
+
+from rdflib import Dataset, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+from .extract import DocResult, Fact, Term
+from .rules.pack import RulePack
+from .vocab import ART, BASE, COUNT, ENT, EV, FACT, KG, MODALITIES, SCHEMA, STATUSES, TRUTHY_MODALITIES, WD, bind_prefixes
+
+ENTITY_GRAPH = URIRef(BASE + "graph/entities")
+COUNT_LABELS = {
+    "Country": ("countries", "negara"),
+    "Organization": ("organisations", "organisasi"),
+    "Company": ("companies", "perusahaan"),
+    "Person": ("people", "orang"),
+    "WeaponSystem": ("systems", "sistem"),
+}
+
+
+def _hash(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()[:16]
+
+
+def qname_to_iri(qname: str) -> URIRef:
+    prefix, local = qname.split(":", 1)
+    assert prefix == "kg", qname
+    return KG[local]
+
+
+def term_node(t: Term):
+    if t.kind == "entity":
+        return ENT[t.value]
+    if t.kind == "count":
+        return COUNT[t.value]
+    if t.kind == "iri":
+        return qname_to_iri(t.value)
+    if t.datatype in (None, "string"):
+        return Literal(t.value)
+    return Literal(t.value, datatype=XSD[t.datatype])
+
+
+def fact_iri(f: Fact) -> URIRef:
+    s, p, o, date, modality = f.key
+    return FACT[_hash(s, p, o, date, modality)]
+
+
+def article_iri(slug: str) -> URIRef:
+    return ART[slug]
+
+
+def _fact_triples(f: Fact) -> Iterable[tuple]:
+    node = fact_iri(f)
+    pred = qname_to_iri(f.predicate)
+    s, o = term_node(f.subject), term_node(f.object)
+    yield node, RDF.type, KG.Fact
+    if f.type:
+        yield node, RDF.type, qname_to_iri(f.type)
+    yield node, RDF.subject, s
+    yield node, RDF.predicate, pred
+    yield node, RDF.object, o
+    yield node, KG.modality, MODALITIES[f.modality]
+    if f.status:
+        yield node, KG.status, STATUSES[f.status]
+    if f.cue:
+        yield node, KG.cue, Literal(f.cue)
+    for prop, t in f.qualifiers:
+        yield node, qname_to_iri(prop), term_node(t)
+    if f.modality in TRUTHY_MODALITIES:
+        yield s, pred, o
+
+
+def _evidence_triples(f: Fact, slug: str) -> Iterable[tuple]:
+    node = fact_iri(f)
+    for e in f.evidence:
+        if e.article != slug:
+            continue
+        ev = EV[_hash(e.article, e.start, e.end, e.rule, f.key)]
+        yield node, PROV.wasDerivedFrom, ev
+        yield ev, RDF.type, KG.Evidence
+        yield ev, KG.article, article_iri(e.article)
+        yield ev, KG.sentence, Literal(e.sentence)
+        yield ev, KG.sentenceIndex, Literal(e.sentence_index)
+        yield ev, KG.startOffset, Literal(e.start)
+        yield ev, KG.endOffset, Literal(e.end)
+        yield ev, KG.rule, Literal(e.rule)
+        yield ev, KG.section, Literal(e.section)
+
+
+def _article_triples(r: DocResult) -> Iterable[tuple]:
+    a = article_iri(r.doc.slug)
+    meta = r.doc.meta
+    yield a, RDF.type, KG.Article
+    yield a, RDF.type, SCHEMA.NewsArticle
+    yield a, KG.fileName, Literal(r.doc.path.replace("\\", "/").rsplit("/", 1)[-1])
+    if meta.get("title"):
+        yield a, DCTERMS.title, Literal(meta["title"])
+    if meta.get("url"):
+        yield a, DCTERMS.source, Literal(meta["url"], datatype=XSD.anyURI)
+    if meta.get("date"):
+        yield a, DCTERMS.date, _date_literal(meta["date"])
+    if meta.get("language"):
+        yield a, DCTERMS.language, Literal(meta["language"])
+    if meta.get("publisher"):
+        yield a, DCTERMS.publisher, Literal(meta["publisher"])
+    for eid in r.mentions:
+        yield a, SCHEMA.mentions, ENT[eid]
+
+
+def _date_literal(text: str) -> Literal:
+    import re
+
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return Literal(text, datatype=XSD.date)
+    return Literal(text)
+
+
+def _entity_triples(pack: RulePack, ids: set[str]) -> Iterable[tuple]:
+    for eid in sorted(ids):
+        e = pack.gazetteer.entities[eid]
+        node = ENT[eid]
+        yield node, RDF.type, KG[e.cls]
+        for lang, label in sorted(e.labels.items()):
+            yield node, RDFS.label, Literal(label, lang=lang)
+        labels = set(e.labels.values())
+        for alias in sorted(set(e.aliases) - labels):
+            yield node, SKOS.altLabel, Literal(alias)
+        if e.wikidata:
+            yield node, OWL.sameAs, WD[e.wikidata]
+
+
+def _count_triples(t: Term) -> Iterable[tuple]:
+    n, cls = t.value.split("-", 1)
+    node = COUNT[t.value]
+    en, id_ = COUNT_LABELS.get(cls, (cls, cls))
+    yield node, RDF.type, KG.UnnamedParties
+    yield node, KG["count"], Literal(int(n))
+    yield node, KG.partyClass, KG[cls]
+    yield node, RDFS.label, Literal(f"{n} {en}", lang="en")
+    yield node, RDFS.label, Literal(f"{n} {id_}", lang="id")
+
+
+def build_dataset(results: Iterable[DocResult], pack: RulePack) -> Dataset:
+    """One named graph per article (facts, evidence, article metadata) and one for entities."""
+    ds = Dataset()
+    bind_prefixes(ds)
+    entity_ids: set[str] = set()
+    quads: list[tuple] = []
+    for r in results:
+        g = article_iri(r.doc.slug)
+        entity_ids.update(r.mentions)
+        for t in _article_triples(r):
+            quads.append((*t, g))
+        for f in r.facts:
+            for term in (f.subject, f.object, *(t for _, t in f.qualifiers)):
+                if term.kind == "entity":
+                    entity_ids.add(term.value)
+                elif term.kind == "count":
+                    quads.extend((*t, ENTITY_GRAPH) for t in _count_triples(term))
+            quads.extend((*t, g) for t in _fact_triples(f))
+            quads.extend((*t, g) for t in _evidence_triples(f, r.doc.slug))
+    quads.extend((*t, ENTITY_GRAPH) for t in _entity_triples(pack, entity_ids))
+    for q in sorted(set(quads), key=lambda q: tuple(x.n3() for x in q)):
+        ds.add(q)
+    return ds

@@ -1,0 +1,198 @@
+"""Recognise and normalise dates, numbers and percentages in a sentence.
+
+The words (month names, number words, prepositions that qualify a date) come from the rule
+pack; this module holds only the grammar. Every value keeps its surface text beside the
+normalised form, and implausible values are rejected (a six-digit number is not a year,
+31/02/2020 is not a date).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+
+from .text import fold
+
+XSD_DATE, XSD_GYEARMONTH, XSD_GYEAR = "date", "gYearMonth", "gYear"
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+
+@dataclass(frozen=True)
+class Value:
+    """A recognised value: `kind` is Date, Number or Percent; `lexical` its normalised form."""
+
+    kind: str
+    start: int
+    end: int
+    surface: str
+    lexical: str
+    datatype: str  # xsd local name: date, gYearMonth, gYear, integer, decimal
+    modifier: str | None = None  # for dates: "before", "by", "after", "since", "end of", ...
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        if self.kind == "Date" and self.datatype == XSD_GYEAR:
+            return ("Date", "Year")
+        return (self.kind,)
+
+
+@dataclass(frozen=True)
+class ValueWords:
+    months: dict[str, int] = field(default_factory=dict)
+    numbers: dict[str, int] = field(default_factory=dict)
+    multipliers: dict[str, int] = field(default_factory=dict)  # puluh 10, ratus 100, hundred 100
+    teens: dict[str, int] = field(default_factory=dict)  # belas 10 (added: "dua belas" = 12)
+    percent_words: tuple[str, ...] = ("persen", "percent", "per cent", "%")
+    date_modifiers: dict[str, str] = field(default_factory=dict)  # sebelum -> before
+    period_words: dict[str, str] = field(default_factory=dict)  # akhir -> end of
+    year_words: tuple[str, ...] = ("tahun", "year")
+
+
+def _edit1(a: str, b: str) -> bool:
+    """True when a and b differ by at most one insertion, deletion or substitution."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) <= 1
+    if len(a) > len(b):
+        a, b = b, a
+    return any(a == b[:i] + b[i + 1 :] for i in range(len(b)))
+
+
+class ValueRecognizer:
+    """Finds Date, Number and Percent values; built once per rule pack."""
+
+    def __init__(self, words: ValueWords):
+        self.w = words
+        self.months = {fold(k): v for k, v in words.months.items()}
+        self.numbers = {fold(k): v for k, v in words.numbers.items()}
+        nums = sorted(set(self.numbers) | set(map(fold, words.multipliers)) | set(map(fold, words.teens)), key=len, reverse=True)
+        word_alt = "|".join(re.escape(n) for n in nums) or r"(?!x)x"
+        self._numword = re.compile(rf"\b(?:{word_alt})(?:[\s-]+(?:{word_alt}))*\b")
+        pct = "|".join(re.escape(fold(p)) for p in sorted(words.percent_words, key=len, reverse=True))
+        self._percent = re.compile(rf"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*(?:{pct})(?!\w)")
+        mods = sorted(set(map(fold, words.date_modifiers)) | set(map(fold, words.period_words)) | set(map(fold, words.year_words)), key=len, reverse=True)
+        mod_alt = "|".join(re.escape(m) for m in mods) or r"(?!x)x"
+        self._prefix = re.compile(rf"(?:\b(?:{mod_alt})\s+)+$")
+        M = r"([^\W\d_]{3,10})\.?"
+        self._date_patterns = [
+            (re.compile(r"(?<![\w/])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w/])"), "ymd"),
+            (re.compile(r"(?<![\w/.])(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?![\w/])"), "dmy"),
+            (re.compile(rf"(?<!\w)(\d{{1,2}})\s+{M},?\s+(\d{{4}})(?!\w)"), "d_month_y"),
+            (re.compile(rf"(?<!\w){M}\s+(\d{{1,2}}),\s+(\d{{4}})(?!\w)"), "month_d_y"),
+            (re.compile(rf"(?<!\w){M}\s+(\d{{4}})(?!\w)"), "month_y"),
+            (re.compile(r"(?<![\w.,/-])(1[89]\d\d|20\d\d|2100)(?![\w/]|[.,]\d)"), "y"),
+        ]
+
+    # -- pieces --------------------------------------------------------------------------
+
+    def month(self, word: str) -> int | None:
+        """Month number of a month name, allowing one typo in names of five letters or more.
+
+        Typos are matched only when exactly one month is that close ("Febrruari" -> 2).
+        """
+        w = fold(word).rstrip(".")
+        if w in self.months:
+            return self.months[w]
+        if len(w) < 5:
+            return None
+        close = {v for k, v in self.months.items() if len(k) >= 5 and _edit1(w, k)}
+        return close.pop() if len(close) == 1 else None
+
+    def number_words(self, phrase: str) -> int | None:
+        """'dua belas' -> 12, 'dua puluh lima' -> 25, 'twenty-four' -> 24, 'seratus' -> 100."""
+        total, current = 0, 0
+        for word in re.split(r"[\s-]+", fold(phrase).strip()):
+            if word in self.numbers:
+                current += self.numbers[word]
+            elif word in self.w.teens:
+                current = (current or 1) + self.w.teens[word]
+            elif word in self.w.multipliers:
+                m = self.w.multipliers[word]
+                if m >= 1000:
+                    total += (current or 1) * m
+                    current = 0
+                else:
+                    current = (current or 1) * m
+            elif word in ("dan", "and"):
+                continue
+            else:
+                return None
+        return total + current
+
+    # -- recognise -----------------------------------------------------------------------
+
+    def find(self, text: str) -> list[Value]:
+        """All values in `text`, longest first where they overlap; offsets into `text`."""
+        folded = fold(text)
+        cands: list[Value] = []
+        for rx, form in self._date_patterns:
+            for m in rx.finditer(folded):
+                v = self._date(m, form, text, folded)
+                if v:
+                    cands.append(v)
+        for m in self._percent.finditer(folded):
+            num = m.group(1).replace(",", ".")
+            cands.append(Value("Percent", m.start(), m.end(), text[m.start() : m.end()], num, "decimal"))
+        for m in re.finditer(r"(?<![\w.,/-])\d{1,3}(?:([.,])\d{3})+(?![\w]|[.,]\d)|(?<![\w.,/-])\d+(?![\w/]|[.,]\d)", folded):
+            digits = re.sub(r"[.,]", "", m.group())
+            cands.append(Value("Number", m.start(), m.end(), text[m.start() : m.end()], str(int(digits)), "integer"))
+        for m in self._numword.finditer(folded):
+            n = self.number_words(m.group())
+            if n is not None:
+                cands.append(Value("Number", m.start(), m.end(), text[m.start() : m.end()], str(n), "integer"))
+        # years are dates; a plain number that is a date stays a date (dates come first)
+        rank = {"Date": 0, "Percent": 1, "Number": 2}
+        cands.sort(key=lambda v: (-(v.end - v.start), rank[v.kind], v.start))
+        taken: list[Value] = []
+        for v in cands:
+            if all(v.end <= t.start or v.start >= t.end for t in taken):
+                taken.append(v)
+        return sorted(taken, key=lambda v: v.start)
+
+    def _date(self, m: re.Match, form: str, text: str, folded: str) -> Value | None:
+        g = m.groups()
+        try:
+            if form == "ymd":
+                y, mo, d = int(g[0]), int(g[1]), int(g[2])
+            elif form == "dmy":
+                d, mo, y = int(g[0]), int(g[1]), int(g[2])
+            elif form == "d_month_y":
+                d, mo, y = int(g[0]), self.month(g[1]), int(g[2])
+            elif form == "month_d_y":
+                mo, d, y = self.month(g[0]), int(g[1]), int(g[2])
+            elif form == "month_y":
+                mo, d, y = self.month(g[0]), None, int(g[1])
+            else:
+                mo, d, y = None, None, int(g[0])
+        except ValueError:
+            return None
+        if form in ("d_month_y", "month_d_y", "month_y") and mo is None:
+            return None
+        if not MIN_YEAR <= y <= MAX_YEAR:
+            return None
+        if d is not None:
+            try:
+                lexical, dtype = _dt.date(y, mo, d).isoformat(), XSD_DATE
+            except ValueError:
+                return None
+        elif mo is not None:
+            if not 1 <= mo <= 12:
+                return None
+            lexical, dtype = f"{y:04d}-{mo:02d}", XSD_GYEARMONTH
+        else:
+            lexical, dtype = f"{y:04d}", XSD_GYEAR
+        start, modifier = self._modifier(folded, m.start())
+        return Value("Date", start, m.end(), text[start : m.end()], lexical, dtype, modifier)
+
+    def _modifier(self, folded: str, start: int) -> tuple[int, str | None]:
+        """Extend a date over the words before it that qualify it ('sebelum akhir tahun')."""
+        head = folded[max(0, start - 60) : start]
+        m = self._prefix.search(head)
+        if not m:
+            return start, None
+        words = m.group().split()
+        parts = [self.w.date_modifiers.get(w) for w in words] + [self.w.period_words.get(w) for w in words]
+        mod = " ".join(p for p in parts if p) or None
+        return start - len(m.group()), mod

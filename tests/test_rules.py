@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from kg.documents import Document, split_sentences, Cleaning
+from kg.documents import Document, split_sentences
 from kg.errors import RulePackError
 from kg.extract import extract_document
 from kg.rules import load_pack

@@ -1,0 +1,519 @@
+"""Network analysis of the fact graph: the entity projection, central actors, paths, timelines.
+
+The RDF model (docs/design.md) stores every fact as an n-ary node (``rdf:subject``,
+``rdf:predicate``, ``rdf:object``, ``kg:modality``, qualifiers, ``prov:wasDerivedFrom``
+evidence). Graph algorithms want plain nodes and edges, so :func:`entity_graph` projects:
+
+* **nodes** are the entities (``ent:`` IRIs and anything typed with an entity class) and
+  the unnamed-party counts (``count:8-Country``); node attributes are ``label`` (English
+  label preferred), ``cls`` (short class name) and ``iri``;
+* **each fact becomes one labelled edge** from its subject to its object, keyed by the
+  fact IRI in a ``MultiDiGraph``, so two facts between the same parties stay two edges;
+* **qualifiers become edge attributes** (``modality``, ``date``, ``evidence`` and the rest
+  under ``qualifiers``) instead of extra nodes, so a path or a degree counts parties, not
+  bookkeeping nodes;
+* a fact whose object is a literal (``kg:totalMTCAgreements 14``) has no second party: it
+  becomes an entry of the subject's ``literal_facts`` node attribute.
+
+Every modality is kept (a planned or negated fact is still an edge, marked as such), so
+callers filter on ``modality`` when they want only what was asserted.
+
+The input is an rdflib ``Dataset`` (one named graph per article) or a plain ``Graph``; the
+functions read the union of all graphs. Everything is deterministic: nodes, edges and
+results come out in sorted order.
+
+>>> from rdflib import Dataset
+>>> G = entity_graph(Dataset())
+>>> G.number_of_nodes(), G.number_of_edges()
+(0, 0)
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import networkx as nx
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
+
+from .errors import KGError
+from .vocab import COUNT, ENT, KG, MODALITIES, PREFIXES, qname
+
+# Entity classes of the ontology, by local name (kg:Entity is their common superclass).
+ENTITY_CLASSES = (
+    "Country",
+    "CountryGroup",
+    "Region",
+    "Organization",
+    "Company",
+    "GovernmentBody",
+    "Person",
+    "WeaponSystem",
+    "Legislation",
+    "CooperationArea",
+)
+COUNT_CLASS = "UnnamedParties"
+
+# Modality short names in the order a reader trusts them most; used to pick one fact
+# among parallel facts and to sort.
+MODALITY_ORDER = tuple(MODALITIES)
+_MODALITY_NAME = {iri: name for name, iri in MODALITIES.items()}
+
+# Properties of a fact node that have their own field; every other one is a qualifier.
+_FACT_FIELDS = frozenset({RDF.type, RDF.subject, RDF.predicate, RDF.object, KG.modality, KG.date, PROV.wasDerivedFrom})
+
+
+class UnknownEntityError(KGError, KeyError):
+    """An entity IRI (or qname) asked for is not a node of the entity graph."""
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class Evidence(NamedTuple):
+    """Where one fact was read: the sentence, its article, the rule and the character span."""
+
+    sentence: str
+    article: str
+    rule: str
+    start: int | None
+    end: int | None
+
+
+@dataclass(frozen=True)
+class FactRecord:
+    """One fact node of the graph, flattened; ``object`` is an IRI or a literal's lexical form."""
+
+    iri: str
+    subject: str
+    predicate: str  # qname, e.g. "kg:signedMTCAgreementWith"
+    object: str
+    object_is_literal: bool
+    modality: str | None  # short name ("asserted", "planned", ...), or None when missing
+    date: str | None  # lexical form of kg:date ("2017-08-02", "2022-02", "2000")
+    evidence: tuple[Evidence, ...]
+    qualifiers: tuple[tuple[str, str], ...]  # (qname of property, IRI or lexical value), sorted
+
+    @property
+    def articles(self) -> tuple[str, ...]:
+        """The distinct article IRIs this fact was read in, sorted."""
+        return tuple(sorted({e.article for e in self.evidence if e.article}))
+
+
+# --- reading the RDF -----------------------------------------------------------------
+
+
+class UnionView:
+    """Every triple of a Dataset's graphs (or of a Graph) once, indexed by subject, to read.
+
+    Cheaper than copying into a new rdflib Graph (no store indexes, no contexts) and it
+    does not touch the caller's dataset.
+    """
+
+    def __init__(self, graph):
+        self.spo: dict = defaultdict(lambda: defaultdict(set))
+        self.by_type: dict = defaultdict(set)
+        self.facts: set = set()
+        self.evidence_articles: set = set()
+        if hasattr(graph, "quads"):  # Dataset: every named graph and the default graph
+            triples = graph.quads((None, None, None, None))
+        else:
+            triples = graph.triples((None, None, None))
+        for s, p, o, *_ in triples:
+            self.spo[s][p].add(o)
+            if p == RDF.type:
+                self.by_type[o].add(s)
+            elif p == RDF.subject:
+                self.facts.add(s)
+            elif p == KG.article:
+                self.evidence_articles.add(o)
+
+    def objects(self, s, p) -> list:
+        """The values of ``s p ?``, sorted."""
+        props = self.spo.get(s)
+        return sorted(props.get(p, ()), key=_term_key) if props else []
+
+    def first(self, s, p):
+        """The smallest value of ``s p ?`` (a deterministic pick among several), or None."""
+        values = self.objects(s, p)
+        return values[0] if values else None
+
+    def properties(self, s) -> list[tuple]:
+        """Every (predicate, object) of ``s``, sorted."""
+        props = self.spo.get(s, {})
+        pairs = ((p, o) for p, values in props.items() for o in values)
+        return sorted(pairs, key=lambda po: (str(po[0]), _term_key(po[1])))
+
+
+def union_view(graph) -> UnionView:
+    """A read view of ``graph`` (Dataset, Graph or an existing view) for the functions here.
+
+    Build it once and pass it to several functions to read a large dataset only once.
+    """
+    return graph if isinstance(graph, UnionView) else UnionView(graph)
+
+
+def _term_key(term) -> tuple:
+    """Sort key for mixed rdflib terms (IRIs, literals of any datatype) that never raises."""
+    datatype = getattr(term, "datatype", None) or ""
+    return (type(term).__name__, str(term), str(datatype), getattr(term, "language", None) or "")
+
+
+def _local_name(iri: str) -> str:
+    for ns in (ENT, COUNT):
+        if iri.startswith(str(ns)):
+            return iri[len(str(ns)):]
+    return iri.rstrip("/#").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def label_of(graph, node) -> str:
+    """English ``rdfs:label`` if there is one, else any label (sorted), else the local name."""
+    if isinstance(node, Literal):
+        return str(node)
+    g = union_view(graph)
+    labels = [lit for lit in g.objects(URIRef(node), RDFS.label) if isinstance(lit, Literal)]
+    english = sorted(str(lit) for lit in labels if (lit.language or "").lower().startswith("en"))
+    if english:
+        return english[0]
+    if labels:
+        return sorted((lit.language or "", str(lit)) for lit in labels)[0][1]
+    return _local_name(str(node))
+
+
+def _class_of(g: UnionView, node: URIRef) -> str:
+    """The most specific kg: class of a node, by short name ("Company" over "Organization")."""
+    names = sorted(str(t)[len(str(KG)):] for t in g.objects(node, RDF.type) if str(t).startswith(str(KG)))
+    for general in ("Entity", "Organization"):
+        if len(names) > 1 and general in names:
+            names.remove(general)
+    if names:
+        return names[0]
+    return COUNT_CLASS if str(node).startswith(str(COUNT)) else "Entity"
+
+
+def _node_iris(g: UnionView, facts: Iterable[FactRecord]) -> set[str]:
+    """Entities and count nodes: typed with an entity/count class, or minted in ent:/count:."""
+    typed = {KG[name] for name in (*ENTITY_CLASSES, "Entity", COUNT_CLASS)}
+    nodes = {str(s) for cls in typed for s in g.by_type.get(cls, ()) if isinstance(s, URIRef)}
+    for f in facts:
+        for iri in (f.subject, None if f.object_is_literal else f.object):
+            if iri and (iri.startswith(str(ENT)) or iri.startswith(str(COUNT))):
+                nodes.add(iri)
+    return nodes
+
+
+def _evidence(g: UnionView, ev) -> Evidence:
+    def text(p) -> str:
+        v = g.first(ev, p)
+        return str(v) if v is not None else ""
+
+    def number(p) -> int | None:
+        v = g.first(ev, p)
+        try:
+            return int(v) if v is not None else None
+        except (TypeError, ValueError):
+            return None
+
+    return Evidence(text(KG.sentence), text(KG.article), text(KG.rule), number(KG.startOffset), number(KG.endOffset))
+
+
+def _evidence_key(e: Evidence):
+    return (e.article, e.start if e.start is not None else -1, e.end if e.end is not None else -1, e.rule, e.sentence)
+
+
+def fact_records(graph) -> list[FactRecord]:
+    """Every fact node of ``graph`` (nodes with rdf:subject/predicate/object), sorted by IRI."""
+    g = union_view(graph)
+    records = []
+    for fact in sorted(g.facts, key=_term_key):
+        s, p, o = (g.first(fact, prop) for prop in (RDF.subject, RDF.predicate, RDF.object))
+        if s is None or p is None or o is None:
+            continue
+        modality = g.first(fact, KG.modality)
+        date = g.first(fact, KG.date)
+        evidence = sorted((_evidence(g, ev) for ev in g.objects(fact, PROV.wasDerivedFrom)), key=_evidence_key)
+        qualifiers = sorted((qname(str(q)), str(v)) for q, v in g.properties(fact) if q not in _FACT_FIELDS)
+        records.append(
+            FactRecord(
+                iri=str(fact),
+                subject=str(s),
+                predicate=qname(str(p)),
+                object=str(o),
+                object_is_literal=isinstance(o, Literal),
+                modality=None if modality is None else _MODALITY_NAME.get(modality, _local_name(str(modality))),
+                date=None if date is None else str(date),
+                evidence=tuple(evidence),
+                qualifiers=tuple(qualifiers),
+            )
+        )
+    return records
+
+
+def article_names(graph) -> dict[str, str]:
+    """Article IRI -> a name to show: its ``dcterms:title``, else its slug; sorted by IRI."""
+    g = union_view(graph)
+    articles = {str(a) for a in g.by_type.get(KG.Article, ())}
+    articles |= {str(a) for a in g.evidence_articles}
+    names = {}
+    for art in sorted(articles):
+        title = g.first(URIRef(art), DCTERMS.title)
+        names[art] = str(title) if title is not None else _local_name(art)
+    return names
+
+
+# --- the projection ------------------------------------------------------------------
+
+
+def _edge_attrs(f: FactRecord) -> dict:
+    qualifiers: dict[str, list[str]] = defaultdict(list)
+    for q, v in f.qualifiers:
+        qualifiers[q].append(v)
+    return {
+        "predicate": f.predicate,
+        "modality": f.modality,
+        "date": f.date,
+        "evidence": list(f.evidence),
+        "qualifiers": dict(qualifiers),
+    }
+
+
+def _projection(graph) -> tuple[nx.MultiDiGraph, list[FactRecord]]:
+    g = union_view(graph)
+    facts = fact_records(g)
+    nodes = _node_iris(g, facts)
+    literal_facts: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
+    for f in facts:
+        if f.object_is_literal and f.subject in nodes:
+            literal_facts[f.subject].append((f.predicate, f.object, f.modality))
+    G = nx.MultiDiGraph()
+    for iri in sorted(nodes):
+        ref = URIRef(iri)
+        G.add_node(
+            iri,
+            label=label_of(g, ref),
+            cls=_class_of(g, ref),
+            iri=iri,
+            literal_facts=sorted(literal_facts.get(iri, []), key=lambda t: (t[0], t[1], t[2] or "")),
+        )
+    edges = [f for f in facts if not f.object_is_literal and f.subject in nodes and f.object in nodes]
+    for f in sorted(edges, key=lambda f: (f.subject, f.object, f.iri)):
+        G.add_edge(f.subject, f.object, key=f.iri, **_edge_attrs(f))
+    return G, facts
+
+
+def entity_graph(graph) -> nx.MultiDiGraph:
+    """Project the fact graph onto its parties: entities as nodes, facts as keyed edges.
+
+    Node attributes: ``label``, ``cls``, ``iri``, ``literal_facts`` (list of (predicate,
+    value, modality)). Edge key: the fact IRI; edge attributes: ``predicate`` (qname),
+    ``modality``, ``date`` (str or None), ``evidence`` (sorted list of (sentence, article,
+    rule, start, end)) and ``qualifiers`` (qname -> list of values).
+    """
+    return _projection(graph)[0]
+
+
+def simple_digraph(G: nx.MultiDiGraph) -> nx.DiGraph:
+    """Collapse parallel facts into one edge whose ``weight`` is how many facts it stands for."""
+    D = nx.DiGraph()
+    D.add_nodes_from(sorted(G.nodes))
+    for u, v in sorted({(u, v) for u, v in G.edges()}):
+        D.add_edge(u, v, weight=G.number_of_edges(u, v))
+    return D
+
+
+def _simple_undirected(G: nx.MultiDiGraph) -> nx.Graph:
+    U = nx.Graph()
+    U.add_nodes_from(sorted(G.nodes))
+    U.add_edges_from(sorted({tuple(sorted((u, v))) for u, v in G.edges()}))
+    return U
+
+
+# --- measures ------------------------------------------------------------------------
+
+
+def pagerank(D: nx.DiGraph, *, alpha: float = 0.85) -> dict[str, float]:
+    """networkx's PageRank with edge ``weight``s; dangling nodes spread their rank evenly.
+
+    >>> pr = pagerank(nx.DiGraph([("a", "b"), ("c", "b")]))
+    >>> max(pr, key=pr.get)
+    'b'
+    """
+    if len(D) == 0:
+        return {}
+    return nx.pagerank(D, alpha=alpha, weight="weight", tol=1.0e-10, max_iter=500)
+
+
+def centrality(G: nx.MultiDiGraph) -> dict[str, dict]:
+    """Per node IRI: ``degree`` (facts it takes part in), ``pagerank`` and ``betweenness``.
+
+    PageRank runs on the directed graph with parallel facts as edge weights; betweenness on
+    the simple directed graph, normalised.
+    """
+    D = simple_digraph(G)
+    pr = pagerank(D)
+    bc = nx.betweenness_centrality(D, normalized=True)
+    return {
+        n: {"degree": G.degree(n), "pagerank": pr[n], "betweenness": bc[n]}
+        for n in sorted(G.nodes)
+    }
+
+
+def _sorted_groups(groups: Iterable[Iterable[str]]) -> list[list[str]]:
+    return sorted((sorted(c) for c in groups), key=lambda c: (-len(c), c))
+
+
+def communities(G: nx.MultiDiGraph) -> list[list[str]]:
+    """Greedy-modularity communities of the undirected simple graph, largest first.
+
+    Each community is a sorted list of IRIs; ties in size are broken by the first IRI.
+    A graph without edges gives one community per node.
+    """
+    U = _simple_undirected(G)
+    if U.number_of_edges() == 0:
+        return _sorted_groups([n] for n in U.nodes)
+    return _sorted_groups(nx.community.greedy_modularity_communities(U))
+
+
+def components(G: nx.MultiDiGraph) -> list[list[str]]:
+    """Weakly connected components, largest first, each a sorted list of IRIs."""
+    return _sorted_groups(nx.weakly_connected_components(G))
+
+
+def _modality_rank(modality: str | None) -> int:
+    return MODALITY_ORDER.index(modality) if modality in MODALITY_ORDER else len(MODALITY_ORDER)
+
+
+def timeline(graph) -> list[dict]:
+    """Dated facts in date order (ISO lexical order: "2000" < "2000-05" < "2017-08-02").
+
+    Each row: ``date``, ``fact``, ``subject``, ``subject_label``, ``predicate``, ``object``,
+    ``object_label`` (a literal object is its own label), ``modality``, ``source`` (the first
+    article IRI, sorted) and ``sources`` (every article it was read in).
+    """
+    g = union_view(graph)
+    rows = []
+    for f in fact_records(g):
+        if f.date is None:
+            continue
+        articles = list(f.articles)
+        rows.append(
+            {
+                "date": f.date,
+                "fact": f.iri,
+                "subject": f.subject,
+                "subject_label": label_of(g, URIRef(f.subject)),
+                "predicate": f.predicate,
+                "object": f.object,
+                "object_label": f.object if f.object_is_literal else label_of(g, URIRef(f.object)),
+                "modality": f.modality,
+                "source": articles[0] if articles else None,
+                "sources": articles,
+            }
+        )
+    rows.sort(key=lambda r: (r["date"], r["subject_label"], r["predicate"], r["object_label"], r["fact"]))
+    return rows
+
+
+def facts_per_source(graph) -> dict[str, int]:
+    """Article IRI -> number of distinct facts with evidence from it (0 for articles with none)."""
+    g = union_view(graph)
+    counts: Counter[str] = Counter()
+    for f in fact_records(g):
+        counts.update(f.articles)
+    return {art: counts.get(art, 0) for art in sorted(set(article_names(g)) | set(counts))}
+
+
+def _expand(iri: str) -> str:
+    prefix, sep, rest = iri.partition(":")
+    if sep and prefix in PREFIXES and not rest.startswith("//"):
+        return str(PREFIXES[prefix]) + rest
+    return iri
+
+
+def shortest_path(G: nx.MultiDiGraph, a: str, b: str) -> list[dict]:
+    """The facts on a shortest undirected path from entity ``a`` to entity ``b``.
+
+    ``a`` and ``b`` are IRIs or qnames (``ent:Russia``). Each step is a dict: ``from`` and
+    ``to`` (the path's direction), ``fact``, ``subject``, ``object`` and ``direction``
+    ("forward" when the fact points along the path), ``predicate``, ``modality``, ``date``,
+    ``evidence``. Where several facts join two steps, the most trusted modality wins, then
+    the smallest fact IRI. No path gives []; an IRI not in ``G`` raises UnknownEntityError.
+    """
+    a, b = _expand(a), _expand(b)
+    for iri in (a, b):
+        if iri not in G:
+            raise UnknownEntityError(f"{iri} is not an entity of the graph; check the IRI or qname")
+    try:
+        nodes = nx.shortest_path(_simple_undirected(G), a, b)
+    except nx.NetworkXNoPath:
+        return []
+    steps = []
+    for u, v in zip(nodes, nodes[1:]):
+        candidates = [(u, v, k, d) for k, d in G.get_edge_data(u, v, default={}).items()]
+        candidates += [(v, u, k, d) for k, d in G.get_edge_data(v, u, default={}).items()]
+        s, o, key, d = min(candidates, key=lambda c: (_modality_rank(c[3]["modality"]), c[2]))
+        steps.append(
+            {
+                "from": u,
+                "to": v,
+                "fact": key,
+                "subject": s,
+                "object": o,
+                "direction": "forward" if s == u else "backward",
+                "predicate": d["predicate"],
+                "modality": d["modality"],
+                "date": d["date"],
+                "evidence": [list(e) for e in d["evidence"]],
+            }
+        )
+    return steps
+
+
+# --- everything at once --------------------------------------------------------------
+
+
+def _round(x: float) -> float:
+    return round(x, 6)
+
+
+def summary(graph, *, top: int = 10) -> dict:
+    """Counts, central actors, communities, components, timeline and per-source counts.
+
+    JSON-serialisable (lists, dicts, str, int, float, None), floats rounded to 6 places,
+    every list in a fixed order, so the same graph always gives the same JSON.
+    """
+    g = union_view(graph)
+    G, facts = _projection(g)
+    cent = centrality(G)
+    by_rank = sorted(cent, key=lambda n: (-cent[n]["pagerank"], n))
+    labels = nx.get_node_attributes(G, "label")
+    classes = Counter(d["cls"] for _, d in G.nodes(data=True))
+    return {
+        "counts": {
+            "nodes": G.number_of_nodes(),
+            "entities": sum(1 for _, d in G.nodes(data=True) if d["cls"] != COUNT_CLASS),
+            "count_nodes": classes.get(COUNT_CLASS, 0),
+            "facts": len(facts),
+            "edges": G.number_of_edges(),
+            "literal_facts": sum(len(d["literal_facts"]) for _, d in G.nodes(data=True)),
+            "articles": len(article_names(g)),
+        },
+        "classes": dict(sorted(classes.items())),
+        "modalities": dict(sorted(Counter(f.modality or "unknown" for f in facts).items())),
+        "predicates": dict(sorted(Counter(f.predicate for f in facts).items())),
+        "top_actors": [
+            {"iri": n, "label": labels[n], "pagerank": _round(cent[n]["pagerank"]), "degree": cent[n]["degree"]}
+            for n in by_rank[:top]
+        ],
+        "centrality": {
+            n: {"degree": c["degree"], "pagerank": _round(c["pagerank"]), "betweenness": _round(c["betweenness"])}
+            for n, c in cent.items()
+        },
+        "communities": communities(G),
+        "components": components(G),
+        "timeline": timeline(g),
+        "facts_per_source": facts_per_source(g),
+    }

@@ -275,6 +275,8 @@ class _Filler:
                 q.append(("kg:dateText", Term("literal", v.surface, "string")))
                 if v.modifier:
                     q.append(("kg:dateModifier", Term("literal", v.modifier, "string")))
+                if v.period:
+                    q.append(("kg:datePeriod", Term("literal", v.period, "string")))
             m, c = modality, cue
             if speaker is not None and template.attributable and speaker.entity.id != subj.value:
                 q.append(("kg:speaker", Term("entity", speaker.entity.id)))

@@ -52,7 +52,8 @@ def test_mtc_six_planned_before_end_2026(seed_results):
     f = one(seed_results, "000", "kg:signedMTCAgreementWith", subject="Russia", object="6-Country")
     assert f.modality == "planned"
     assert f.date == "2026"
-    assert f.qualifier("kg:dateModifier").value == "before end of"
+    assert f.qualifier("kg:dateModifier").value == "before"
+    assert f.qualifier("kg:datePeriod").value == "end of"
     assert f.qualifier("kg:speaker").value == "AndreyBelousov"
 
 

@@ -10,7 +10,7 @@ from kg.rules.text import fold
 
 
 def values(pack, text):
-    return [(v.kind, v.lexical, v.datatype, v.modifier) for v in pack.values.find(text)]
+    return [(v.kind, v.lexical, v.datatype, " ".join(filter(None, (v.modifier, v.period))) or None) for v in pack.values.find(text)]
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -22,6 +22,9 @@ def values(pack, text):
     ("sebelum akhir tahun 2026.", ("Date", "2026", "gYear", "before end of")),
     ("by the end of 2025", ("Date", "2025", "gYear", "by end of")),
     ("pada tahun 2030", ("Date", "2030", "gYear", None)),
+    ("hingga tahun 2030", ("Date", "2030", "gYear", "until")),
+    ("paling lambat akhir tahun 2026", ("Date", "2026", "gYear", "by end of")),
+    ("since the beginning of 2023", ("Date", "2023", "gYear", "since start of")),
     ("dengan delapan negara", ("Number", "8", "integer", None)),
     ("dua belas unit", ("Number", "12", "integer", None)),
     ("twenty-four jets", ("Number", "24", "integer", None)),

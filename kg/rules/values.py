@@ -28,7 +28,8 @@ class Value:
     surface: str
     lexical: str
     datatype: str  # xsd local name: date, gYearMonth, gYear, integer, decimal
-    modifier: str | None = None  # for dates: "before", "by", "after", "since", "end of", ...
+    modifier: str | None = None  # for dates: "before", "by", "after", "since", "until"
+    period: str | None = None  # for dates: "start of", "middle of", "end of"
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -183,16 +184,16 @@ class ValueRecognizer:
             lexical, dtype = f"{y:04d}-{mo:02d}", XSD_GYEARMONTH
         else:
             lexical, dtype = f"{y:04d}", XSD_GYEAR
-        start, modifier = self._modifier(folded, m.start())
-        return Value("Date", start, m.end(), text[start : m.end()], lexical, dtype, modifier)
+        start, modifier, period = self._modifier(folded, m.start())
+        return Value("Date", start, m.end(), text[start : m.end()], lexical, dtype, modifier, period)
 
-    def _modifier(self, folded: str, start: int) -> tuple[int, str | None]:
+    def _modifier(self, folded: str, start: int) -> tuple[int, str | None, str | None]:
         """Extend a date over the words before it that qualify it ('sebelum akhir tahun')."""
         head = folded[max(0, start - 60) : start]
         m = self._prefix.search(head)
         if not m:
-            return start, None
+            return start, None, None
         words = m.group().split()
-        parts = [self.w.date_modifiers.get(w) for w in words] + [self.w.period_words.get(w) for w in words]
-        mod = " ".join(p for p in parts if p) or None
-        return start - len(m.group()), mod
+        modifier = next((self.w.date_modifiers[w] for w in words if self.w.date_modifiers.get(w)), None)
+        period = next((self.w.period_words[w] for w in words if self.w.period_words.get(w)), None)
+        return start - len(m.group()), modifier, period

@@ -1,0 +1,163 @@
+"""The `kg` command: parse options, call one library function, print, map errors to exit codes.
+
+This is the only module that prints or exits.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import KGError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Build a knowledge graph of defence cooperation from news articles.")
+rules_app = typer.Typer(no_args_is_help=True, help="Work with rule packs.")
+app.add_typer(rules_app, name="rules")
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+class ResultFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    xml = "xml"
+
+
+def _fail(e: KGError) -> None:
+    err.print(f"[bold red]error:[/] {escape(str(e))}", markup=True, highlight=False, soft_wrap=True)
+    raise typer.Exit(e.exit_code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"kg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit.")) -> None:
+    """Build a knowledge graph of defence cooperation from news articles."""
+
+
+@app.command()
+def build(
+    paths: List[Path] = typer.Argument(..., help="Article files (.txt, .md) or folders of them."),
+    out_dir: Path = typer.Option(..., "--out", "-o", help="Folder for graph.ttl, graph.trig, graph.jsonld, facts.csv, graph.html, report.md."),
+    rules: Optional[Path] = typer.Option(None, "--rules", help="A rule pack (folder of YAML files); default: the pack shipped with kg."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 when any input was skipped."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Extract facts from articles and write the graph, the fact table, the HTML view and a report.
+
+    Example: kg build examples/articles --out build
+    """
+    from .build import build as run_build
+
+    try:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err, transient=True, disable=quiet) as bar:
+            task = bar.add_task("reading articles", total=None)
+
+            def progress(i: int, total: int, path: str) -> None:
+                bar.update(task, total=total, completed=i, description=f"extracting {Path(path).name}" if path else "writing")
+
+            summary = run_build(paths, out_dir, rules=rules, progress=progress)
+    except KGError as e:
+        _fail(e)
+    table = Table(title=f"kg build -> {summary.out_dir}", show_header=True)
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for label, value in (("articles", summary.articles), ("sentences", summary.sentences), ("facts", summary.facts),
+                         ("entities", summary.entities), ("triples", summary.triples), ("skipped inputs", len(summary.skipped)),
+                         ("SHACL", "conforms" if summary.shacl_conforms else f"{summary.shacl_violations} violations")):
+        table.add_row(label, str(value))
+    for pred, n in summary.facts_per_relation.items():
+        table.add_row(f"  {pred}", str(n))
+    out.print(table)
+    for s in summary.skipped:
+        err.print(f"skipped {s.path}: {s.reason}", highlight=False, markup=False)
+    if strict and summary.skipped:
+        raise typer.Exit(1)
+
+
+@app.command()
+def query(
+    graph: Path = typer.Argument(..., help="A build folder or an RDF file (.ttl, .trig, .nq, .nt, .jsonld)."),
+    sparql: str = typer.Argument(..., help="A SPARQL query, or a .rq file."),
+    fmt: ResultFormat = typer.Option(ResultFormat.table, "--format", "-f", help="Output format."),
+    allow_network: bool = typer.Option(False, "--allow-network", help="Permit SERVICE and FROM <url> (off by default)."),
+) -> None:
+    """Run a SPARQL query with the ontology's prefixes (kg:, ent:, prov:, ...) pre-bound.
+
+    Example: kg query build examples/queries/cq1_licence.rq --format csv
+    """
+    from .query import format_result, load_graph, run_query
+
+    try:
+        result = run_query(load_graph(graph), sparql, allow_network=allow_network)
+        if fmt is ResultFormat.table and result.kind == "SELECT":
+            table = Table(*result.variables, show_lines=False)
+            for row in result.rows:
+                table.add_row(*(result.cell_text(v) for v in row))
+            out.print(table)
+            err.print(f"{len(result.rows)} row{'s' if len(result.rows) != 1 else ''}", highlight=False)
+        elif fmt is ResultFormat.table and result.kind == "ASK":
+            out.print("true" if result.boolean else "false")
+        else:
+            sys.stdout.write(format_result(result, "csv" if fmt is ResultFormat.table else fmt.value))
+    except KGError as e:
+        _fail(e)
+
+
+@app.command()
+def validate(graph: Path = typer.Argument(..., help="A build folder or an RDF file.")) -> None:
+    """Validate a graph against the project's SHACL shapes. Exit 0 conforms, 1 does not, 2 error.
+
+    Example: kg validate build
+    """
+    from .export import union_graph
+    from .query import load_graph
+    from .validate import validate_graph
+
+    try:
+        result = validate_graph(union_graph(load_graph(graph)))
+    except KGError as e:
+        _fail(e)
+    out.print(result.text.strip(), markup=False, highlight=False)
+    raise typer.Exit(0 if result.conforms else 1)
+
+
+@rules_app.command("test")
+def rules_test(rules: Optional[Path] = typer.Option(None, "--rules", help="A rule pack; default: the shipped pack.")) -> None:
+    """Run every rule's inline examples; exit 1 if any fails, showing what was expected and what came out.
+
+    Example: kg rules test --rules my-pack/
+    """
+    from .rules import load_pack
+    from .ruletest import run_rule_examples
+
+    try:
+        pack = load_pack(rules)
+    except KGError as e:
+        _fail(e)
+    count, failures = run_rule_examples(pack)
+    for f in failures:
+        out.print(str(f), markup=False, highlight=False)
+    n_rules = len(pack.rules) + len(pack.attributions)
+    out.print(f"{count - len(failures)} passed, {len(failures)} failed ({n_rules} rules)", highlight=False)
+    raise typer.Exit(1 if failures else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

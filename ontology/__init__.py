@@ -1,0 +1,1 @@
+"""The ontology, SHACL shapes and JSON-LD context, installed as package data of kg."""

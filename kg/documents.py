@@ -18,7 +18,8 @@ import yaml
 
 from .errors import DocumentError, InputError
 
-ARTICLE_SUFFIXES = (".txt", ".md")
+ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
+HTML_SUFFIXES = (".html", ".htm")
 BODY, COMMENT = "body", "comment"
 META_KEYS = ("title", "url", "date", "language", "publisher")
 
@@ -155,7 +156,7 @@ def _lines(text: str, start: int) -> Iterator[tuple[int, int]]:
         yield s, e - (1 if text[e - 1 : e] == "\n" else 0)
 
 
-def _sections(text: str, body_start: int, cc: _CompiledCleaning) -> list[tuple[int, int, str]]:
+def _sections(text: str, body_start: int, cc: _CompiledCleaning, comments_from: int | None = None) -> list[tuple[int, int, str]]:
     """Content lines with their section; boilerplate lines and the comment markers dropped."""
     out: list[tuple[int, int, str]] = []
     section = BODY
@@ -163,6 +164,8 @@ def _sections(text: str, body_start: int, cc: _CompiledCleaning) -> list[tuple[i
         line = text[s:e].strip()
         if not line:
             continue
+        if comments_from is not None and s >= comments_from and section == BODY:
+            section = COMMENT
         if section == BODY and cc.start and cc.start.search(line):
             section = COMMENT
             continue
@@ -206,10 +209,12 @@ def _split_line(text: str, s: int, e: int, cc: _CompiledCleaning) -> Iterator[tu
     yield s + cut, e
 
 
-def split_sentences(text: str, body_start: int, cleaning: Cleaning) -> tuple[Sentence, ...]:
+def split_sentences(text: str, body_start: int, cleaning: Cleaning, comments_from: int | None = None) -> tuple[Sentence, ...]:
+    """Sentences of the body (from body_start) and of the comments (from comments_from, or
+    from a line the cleaning rules recognise as the start of a comment section)."""
     cc = cleaning.compiled()
     sentences: list[Sentence] = []
-    for ls, le, section in _join_continuations(_sections(text, body_start, cc), text, cc):
+    for ls, le, section in _join_continuations(_sections(text, body_start, cc, comments_from), text, cc):
         for s, e in _split_line(text, ls, le, cc):
             # trim white space and markdown markup, keeping offsets exact
             seg = text[s:e]
@@ -241,11 +246,42 @@ def read_document(path: Path, cleaning: Cleaning, slug: str | None = None) -> Do
     except OSError as e:
         raise DocumentError(str(path), f"cannot read: {e.strerror or e}") from None
     text = decode(path, data)
-    meta, body_start = split_front_matter(path, text)
-    sentences = split_sentences(text, body_start, cleaning)
+    comments_from = None
+    if path.suffix.lower() in HTML_SUFFIXES:
+        text, meta, comments_from = html_to_text(path, text)
+        body_start = 0
+    else:
+        meta, body_start = split_front_matter(path, text)
+    sentences = split_sentences(text, body_start, cleaning, comments_from)
     if not sentences:
         raise DocumentError(str(path), "no text after removing front matter and boilerplate")
     return Document(str(path), slug or slugify(path.stem), text, meta, sentences)
+
+
+def html_to_text(path: Path, html: str) -> tuple[str, dict, int | None]:
+    """A saved web page -> (main text, then reader comments; metadata; where comments start).
+
+    trafilatura finds the main text, the comments and the metadata; scripts, navigation
+    and page furniture are left out. Nothing is fetched: the page is parsed as given.
+    """
+    import trafilatura
+
+    try:
+        doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=True, include_tables=True)
+    except Exception as e:  # trafilatura and lxml raise many kinds on broken pages
+        raise DocumentError(str(path), f"cannot extract text from HTML: {type(e).__name__}") from None
+    if doc is None:
+        raise DocumentError(str(path), "no article text found in the HTML page")
+    d = doc if isinstance(doc, dict) else doc.as_dict()
+    body = (d.get("text") or "").strip()
+    if not body:
+        raise DocumentError(str(path), "no article text found in the HTML page")
+    meta = {k: str(d[src]) for k, src in (("title", "title"), ("url", "url"), ("date", "date"),
+                                           ("language", "language"), ("publisher", "sitename")) if d.get(src)}
+    comments = (d.get("comments") or "").strip()
+    if not comments:
+        return body + "\n", meta, None
+    return body + "\n\n" + comments + "\n", meta, len(body) + 2
 
 
 def assign_slugs(paths: list[Path]) -> dict[Path, str]:

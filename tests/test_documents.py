@@ -91,3 +91,32 @@ def test_sentences_are_exact_slices_of_any_text(text):
     for s in split_sentences(text, 0, Cleaning()):
         assert text[s.start : s.end] == s.text
         assert s.text == s.text.strip() or s.text.startswith(("#",)) is False
+
+
+PAGE = """<html><head><title>Rusia dan India</title>
+<meta property="article:published_time" content="2023-10-19"><link rel="canonical" href="https://example.org/a"></head>
+<body><nav>Beranda | Berita | Pertahanan</nav><article><h1>Rusia dan India teken kontrak</h1>
+<p>Rosoboronexport menandatangani kontrak dengan HAL untuk produksi berlisensi Su-30MKI di India pada tahun 2000.
+Kerja sama kedua negara sudah berjalan lebih dari dua dekade dan terus diperluas.</p>
+<script>window.__pwned = 1</script>
+<p>Paragraf kedua menjelaskan bahwa jalur perakitan di Nashik masih terus berproduksi sampai hari ini.</p></article>
+<div id="comments"><h3>2 Replies</h3><div class="comment"><p>Semoga kita beli Su-35 secepatnya, TNI AU butuh pesawat baru.</p></div></div>
+<footer>Hak cipta dilindungi undang-undang</footer></body></html>"""
+
+
+def test_html_page_main_text_metadata_and_comments(tmp_path, pack):
+    doc = read(tmp_path, pack, PAGE, "page.html")
+    assert doc.meta["title"] == "Rusia dan India teken kontrak"
+    assert doc.meta["date"] == "2023-10-19" and doc.meta["url"] == "https://example.org/a"
+    body = [s.text for s in doc.sentences if s.section == "body"]
+    comments = [s.text for s in doc.sentences if s.section == COMMENT]
+    assert any("Rosoboronexport menandatangani kontrak" in t for t in body)
+    assert not any("__pwned" in s.text or "Beranda" in s.text for s in doc.sentences)
+    assert comments and "Semoga kita beli Su-35" in comments[-1]
+    for s in doc.sentences:
+        assert doc.text[s.start : s.end] == s.text
+
+
+def test_html_without_text_is_skipped(tmp_path, pack):
+    with pytest.raises(DocumentError, match="no article text"):
+        read(tmp_path, pack, "<html><body><script>x()</script></body></html>", "empty.html")

@@ -138,6 +138,39 @@ def validate(graph: Path = typer.Argument(..., help="A build folder or an RDF fi
     raise typer.Exit(0 if result.conforms else 1)
 
 
+@app.command("eval")
+def eval_(
+    paths: List[Path] = typer.Argument(..., help="Article files or folders."),
+    gold: Path = typer.Argument(..., help="Gold annotations (YAML, see docs/gold.md)."),
+    rules: Optional[Path] = typer.Option(None, "--rules", help="A rule pack; default: the shipped pack."),
+    skip_coref: bool = typer.Option(False, "--skip-coref", help="Leave out gold facts marked coref: true."),
+    details: bool = typer.Option(False, "--details", help="List missing, spurious and disagreeing facts."),
+) -> None:
+    """Score the rules against gold annotations: precision, recall and F1 per relation.
+
+    Example: kg eval ../shared/corpus/seeds examples/gold/seeds.yaml
+    """
+    from .eval import evaluate_paths
+
+    try:
+        result = evaluate_paths(paths, gold, rules=rules, skip_coref=skip_coref)
+    except KGError as e:
+        _fail(e)
+    table = Table("relation", "tp", "fp", "fn", "precision", "recall", "F1", title=f"kg eval ({result.articles} articles, {result.gold_facts} gold facts)")
+    for s in (*result.relations, result.overall, result.strict):
+        table.add_row(s.name, str(s.tp), str(s.fp), str(s.fn), f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}")
+    out.print(table)
+    if result.unannotated:
+        err.print("not annotated: " + ", ".join(result.unannotated), highlight=False, markup=False)
+    if details:
+        for article, g in result.missing:
+            out.print(f"missing  {article}: {g.get('subject')} {g.get('predicate')} {g.get('object')}", markup=False, highlight=False)
+        for article, f in result.spurious:
+            out.print(f"spurious {article}: {f}", markup=False, highlight=False)
+        for article, d in result.disagreements:
+            out.print(f"differs  {article}: {d}", markup=False, highlight=False)
+
+
 @rules_app.command("test")
 def rules_test(rules: Optional[Path] = typer.Option(None, "--rules", help="A rule pack; default: the shipped pack.")) -> None:
     """Run every rule's inline examples; exit 1 if any fails, showing what was expected and what came out.

@@ -71,6 +71,19 @@ def extract_all(paths: Iterable[str | Path], pack: RulePack, progress: Progress 
     return results, skipped
 
 
+def unmatched_sentences(paths, *, rules=None) -> list[tuple[str, int, int, tuple[str, ...], str]]:
+    """(source, start, end, entity ids, sentence) for sentences naming 2+ entities and matching no rule."""
+    pack = load_pack(rules)
+    results, _ = extract_all(paths, pack)
+    rows = []
+    for r in results:
+        mentions = pack.gazetteer.find(r.doc.text)
+        for s in r.unmatched:
+            ids = tuple(sorted({m.entity.id for m in mentions if s.start <= m.start and m.end <= s.end}))
+            rows.append((Path(r.doc.path).name, s.start, s.end, ids, " ".join(s.text.split())))
+    return rows
+
+
 def build(paths: Iterable[str | Path], out_dir: str | Path, *, rules: str | Path | None = None, progress: Progress | None = None) -> BuildSummary:
     """Read articles, extract, build the dataset, validate it, write every output into out_dir."""
     from .analysis import summary as analyse

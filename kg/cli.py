@@ -22,8 +22,8 @@ from .errors import KGError
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Build a knowledge graph of defence cooperation from news articles.")
 rules_app = typer.Typer(no_args_is_help=True, help="Work with rule packs.")
 app.add_typer(rules_app, name="rules")
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True, emoji=False)
+err = Console(stderr=True, soft_wrap=True, emoji=False)
 
 
 class ResultFormat(str, Enum):
@@ -169,6 +169,57 @@ def eval_(
             out.print(f"spurious {article}: {f}", markup=False, highlight=False)
         for article, d in result.disagreements:
             out.print(f"differs  {article}: {d}", markup=False, highlight=False)
+
+
+@app.command()
+def explain(
+    graph: Path = typer.Argument(..., help="A build folder or an RDF file."),
+    subject: Optional[str] = typer.Option(None, "--subject", "-s", help="Entity id, label or alias (e.g. HAL)."),
+    predicate: Optional[str] = typer.Option(None, "--predicate", "-p", help="Relation, e.g. kg:licensedProducerOf."),
+    obj: Optional[str] = typer.Option(None, "--object", "-o", help="Entity id, label or alias."),
+    fact: Optional[str] = typer.Option(None, "--fact", help="A fact IRI or fact:<id>."),
+) -> None:
+    """Show why facts exist: the rule, the sentence, the offsets, the modality and its cue.
+
+    Example: kg explain build --subject HAL --predicate kg:licensedProducerOf
+    """
+    from .explain import explain as run_explain
+    from .query import load_graph
+
+    try:
+        found = run_explain(load_graph(graph), subject=subject, predicate=predicate, obj=obj, fact=fact)
+    except KGError as e:
+        _fail(e)
+    for x in found:
+        out.print(f"{x.fact}: {x.subject} {x.predicate} {x.object}  [{x.modality}{' / ' + x.status if x.status else ''}]", markup=False, highlight=False)
+        if x.cue:
+            out.print(f"  cue: {x.cue}", markup=False, highlight=False)
+        for q, v in x.qualifiers:
+            out.print(f"  {q}: {v}", markup=False, highlight=False)
+        for e in x.evidence:
+            out.print(f"  evidence: {e.file} [{e.start}:{e.end}] rule {e.rule} ({e.section})", markup=False, highlight=False)
+            out.print(f"    {' '.join(e.sentence.split())}", markup=False, highlight=False)
+    err.print(f"{len(found)} fact{'s' if len(found) != 1 else ''}", highlight=False)
+
+
+@app.command()
+def coverage(
+    paths: List[Path] = typer.Argument(..., help="Article files or folders."),
+    rules: Optional[Path] = typer.Option(None, "--rules", help="A rule pack; default: the shipped pack."),
+) -> None:
+    """List sentences that name two or more known entities but matched no rule (the curator's to-do list).
+
+    Example: kg coverage examples/articles
+    """
+    from .build import unmatched_sentences
+
+    try:
+        rows = unmatched_sentences(paths, rules=rules)
+    except KGError as e:
+        _fail(e)
+    for source, start, end, entities, sentence in rows:
+        out.print(f"{source} [{start}:{end}] ({', '.join(entities)}): {sentence}", markup=False, highlight=False)
+    err.print(f"{len(rows)} sentence{'s' if len(rows) != 1 else ''} with known entities and no fact", highlight=False)
 
 
 @rules_app.command("test")

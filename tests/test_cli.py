@@ -159,3 +159,24 @@ def test_build_on_seeds_reports_what_it_found(tmp_path):
     assert "| articles | 2 |" in report and "SHACL | conforms" in report
     html = (tmp_path / "graph.html").read_text(encoding="utf-8")
     assert "Rosoboronexport" in html and "https://cdn" not in html
+
+
+def test_explain_shows_rule_sentence_and_offsets(seed_build):
+    out, _ = seed_build
+    res = runner.invoke(app, ["explain", str(out), "--subject", "hindustan aeronautics", "--predicate", "kg:licensedProducerOf"])
+    assert res.exit_code == 0, res.output
+    assert "rule licence.contract_for_licensed_production" in res.output
+    assert "kg:date: 2000" in res.output and "Su-30MKI" in res.output
+    start, end = map(int, res.output.split("[", 2)[2].split("]")[0].split(":"))
+    text = (seeds_dir() / "001_4b6e86e493ab7a70.txt").read_text(encoding="utf-8")
+    assert text[start:end].startswith("Rosoboronexport") and text[start:end].endswith("India")
+    res = runner.invoke(app, ["explain", str(out), "--subject", "Nobody Known"])
+    assert res.exit_code == 2 and "no entity named" in res.output
+
+
+def test_coverage_lists_unmatched_sentences_with_entities():
+    res = runner.invoke(app, ["coverage", str(seeds_dir())])
+    assert res.exit_code == 0
+    assert "(Su-57, UAC): Su-57UAC" in res.output
+    assert "Belousov menyoroti" in res.output
+    assert "Rosoboronexport menandatangani kontrak besar" not in res.output  # it produced a fact

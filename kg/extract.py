@@ -18,7 +18,7 @@ from .documents import COMMENT, Document, Sentence
 from .rules.gazetteer import Mention
 from .rules.pack import FactTemplate, Ref, Rule, RulePack
 from .rules.pattern import PLACEHOLDER_INDEX, placeholder
-from .rules.text import tokens
+from .rules.text import fold, tokens
 from .rules.values import Value
 
 STATUS_RANK = ("threatened", "in_progress", "signed", "enacted", "in_force", "delivered", "completed", "cancelled")
@@ -353,9 +353,32 @@ def merge_facts(facts: Iterable[Fact]) -> list[Fact]:
     return list(merged.values())
 
 
+def resolve_anaphora(text: str, mentions: list[Mention], pack: RulePack) -> list[Mention]:
+    """Add mentions for anaphors ("perusahaan tersebut", "the company", "ia"): each stands
+    for the latest earlier mention of its class (or a subclass), named or itself resolved."""
+    rx = pack.cues.get("anaphora")
+    if rx is None:
+        return mentions
+    forms = pack.lexicons["anaphora"]
+    taken = bytearray(len(text) + 1)
+    for m in mentions:
+        taken[m.start : m.end] = b"\x01" * (m.end - m.start)
+    found = [(m.start(), m.end()) for m in rx.finditer(fold(text)) if not any(taken[m.start() : m.end()])]
+    if not found:
+        return mentions
+    out = list(mentions)
+    for a, b in found:
+        cls = forms[" ".join(fold(text[a:b]).split())]
+        before = [m for m in out if m.end <= a and cls in pack.ancestors(m.entity.cls)]
+        if before:
+            ref = max(before, key=lambda m: m.start)
+            out.append(Mention(ref.entity, a, b, text[a:b], anaphor=True))
+    return sorted(out, key=lambda m: m.start)
+
+
 def extract_document(doc: Document, pack: RulePack, *, all_candidates: bool = False) -> DocResult:
     """Every fact the pack finds in one document, merged, in document order."""
-    all_mentions = pack.gazetteer.find(doc.text)
+    all_mentions = resolve_anaphora(doc.text, pack.gazetteer.find(doc.text), pack)
     starts = [m.start for m in all_mentions]
     state = _DocState()
     produced: list[Fact] = []
@@ -364,7 +387,7 @@ def extract_document(doc: Document, pack: RulePack, *, all_candidates: bool = Fa
     for s in doc.sentences:
         lo, hi = bisect.bisect_left(starts, s.start), bisect.bisect_left(starts, s.end)
         mentions = [m for m in all_mentions[lo:hi] if m.end <= s.end]
-        named.update(m.entity.id for m in mentions)
+        named.update(m.entity.id for m in mentions if not m.anaphor)
         view = _view(doc, s, mentions, pack)
         speaker = _speaker(view, pack, state)
         found: list[Fact] = []
@@ -375,7 +398,7 @@ def extract_document(doc: Document, pack: RulePack, *, all_candidates: bool = Fa
                 found.extend(new)
                 state.facts.extend(new)
         produced.extend(found)
-        if not found and len({m.entity.id for m in mentions}) >= 2:
+        if not found and len({m.entity.id for m in mentions if not m.anaphor}) >= 2:
             unmatched.append(s)
         state.history.extend(mentions)
         hedge = pack.cues.get("hedge")

@@ -149,3 +149,27 @@ def test_tie_break_prefers_higher_priority_rule_in_same_group(pack):
 def test_yaml_words_like_no_and_on_stay_words(pack):
     assert "no" in pack.lexicons["negation"]
     assert "no" in pack.cleaning.abbreviations and "False" not in pack.cleaning.abbreviations
+
+
+def test_anaphors_stand_for_the_latest_mention_of_their_class(pack):
+    text = ("Rosoboronexport menawarkan kerja sama kepada PT Pindad. "
+            "Perusahaan tersebut kini memproduksi BMP-3F di bawah lisensi dari Rusia.")
+    facts = [f for f in extract(pack, text) if f.predicate == "kg:licensedProducerOf"]
+    assert [(f.subject.value, f.qualifier("kg:licensor").value) for f in facts] == [("Pindad", "Russia")]
+    ev = facts[0].evidence[0]
+    assert text[ev.start : ev.end].startswith("Perusahaan tersebut")
+
+
+def test_plural_demonstrative_is_not_a_single_country_anaphor(pack):
+    from kg.extract import resolve_anaphora
+
+    text = "Rusia menandatangani perjanjian. Negara-negara tersebut berada di Asia."
+    mentions = resolve_anaphora(text, pack.gazetteer.find(text), pack)
+    assert [m.surface for m in mentions] == ["Rusia", "Asia"] or [m.surface for m in mentions] == ["Rusia"]
+
+
+def test_morphology_expands_stems(pack):
+    from kg.rules.morph import family
+
+    assert {"mengirimkan", "dikirim", "pengiriman"} <= set(family("kirim"))
+    assert {"menandatangani", "ditandatangani", "penandatanganan"} <= set(family("tanda tangan"))

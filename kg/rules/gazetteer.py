@@ -34,6 +34,7 @@ class Mention:
     start: int
     end: int
     surface: str
+    anaphor: bool = False  # "perusahaan tersebut", "ia": resolved to an earlier mention
 
 
 def _case_sensitive(alias: str) -> bool:

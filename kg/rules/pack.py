@@ -18,6 +18,7 @@ import yaml
 from ..documents import Cleaning
 from ..errors import Problem, RulePackError
 from .gazetteer import Entity, Gazetteer
+from .morph import family
 from .pattern import VALUE_KINDS, Compiled, PatternCompiler, PatternError
 from .text import fold_phrase
 from .values import ValueRecognizer, ValueWords
@@ -205,7 +206,16 @@ class _Builder:
         attributions = self._rules("attributions", compiler, lexicons, seen_ids, {e.id for e in entities}, classes)
         if self.problems:
             raise RulePackError(self.problems)
+        anaphora = lexicons.get("anaphora", {})
+        for form, cls in anaphora.items():
+            if cls not in classes:
+                self.problem(self.path, f"lexicon anaphora: form {form!r} names unknown class {cls!r}")
+        if self.problems:
+            raise RulePackError(self.problems)
         cues = {}
+        if anaphora:
+            alt = "|".join(re.escape(f).replace(r"\ ", r"\s+") for f in sorted(anaphora, key=len, reverse=True))
+            cues["anaphora"] = re.compile(rf"(?<![\w-])(?:{alt})(?![\w-])")
         for name in ("hedge", "plan", "negation", "anaphor_start", "report"):
             forms = sorted(lexicons.get(name, {}), key=len, reverse=True)
             cues[name] = re.compile("(?:^| )(?:" + "|".join(re.escape(f) for f in forms) + ") ") if forms else None
@@ -291,10 +301,12 @@ class _Builder:
                     self.problem(f, f"lexicon {name}: give a list of forms or a mapping value -> forms", sec[LINE])
                     continue
                 for value, form in pairs:
-                    key = fold_phrase(str(form))
-                    if not key:
-                        self.problem(f, f"lexicon {name}: empty form", sec[LINE])
-                    forms[key] = value
+                    words = family(str(form)[1:]) if str(form).startswith("~") else [str(form)]
+                    for word in words:
+                        key = fold_phrase(word)
+                        if not key:
+                            self.problem(f, f"lexicon {name}: empty form", sec[LINE])
+                        forms.setdefault(key, value)
         return lex
 
     def _values(self) -> ValueWords:

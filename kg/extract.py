@@ -273,7 +273,7 @@ class _Filler:
             for v in date_values[:1]:
                 q.append(("kg:date", _term(v)))
                 q.append(("kg:dateText", Term("literal", v.surface, "string")))
-                if v.modifier:
+                if v.modifier and "kg:dateModifier" not in dict(template.qualifiers):
                     q.append(("kg:dateModifier", Term("literal", v.modifier, "string")))
                 if v.period:
                     q.append(("kg:datePeriod", Term("literal", v.period, "string")))

@@ -229,6 +229,18 @@ def split_sentences(text: str, body_start: int, cleaning: Cleaning, comments_fro
     return tuple(sentences)
 
 
+def _with_title(text: str, body_start: int, title: str | None, sentences: tuple[Sentence, ...]) -> tuple[Sentence, ...]:
+    """The front matter's title is article text too (headlines state facts): it becomes the
+    first sentence, with its offsets inside the front matter."""
+    if not title or body_start == 0:
+        return sentences
+    at = text.find(title, 0, body_start)
+    if at < 0:
+        return sentences
+    first = Sentence(0, at, at + len(title), title, BODY)
+    return (first, *(Sentence(s.index + 1, s.start, s.end, s.text, s.section) for s in sentences))
+
+
 def slugify(name: str) -> str:
     """File stem -> an IRI-safe slug: ASCII letters, digits and hyphens.
 
@@ -253,6 +265,7 @@ def read_document(path: Path, cleaning: Cleaning, slug: str | None = None) -> Do
     else:
         meta, body_start = split_front_matter(path, text)
     sentences = split_sentences(text, body_start, cleaning, comments_from)
+    sentences = _with_title(text, body_start, meta.get("title"), sentences)
     if not sentences:
         raise DocumentError(str(path), "no text after removing front matter and boilerplate")
     return Document(str(path), slug or slugify(path.stem), text, meta, sentences)

@@ -134,7 +134,8 @@ def _agrees(f: Fact, g: dict) -> list[str]:
 
 
 def _show(f: Fact) -> str:
-    return f"{f.subject.value} {f.predicate} {object_key(f.object)} [{f.modality}] <{f.evidence[0].rule}>"
+    e = f.evidence[0]
+    return f"{f.subject.value} {f.predicate} {object_key(f.object)} [{f.modality}] <{e.rule}> \"{' '.join(e.sentence.split())}\""
 
 
 def evaluate(results: Iterable, gold: dict[str, list[dict]], *, skip_coref: bool = False) -> EvalResult:

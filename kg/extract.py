@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
@@ -131,8 +132,20 @@ def _view(doc: Document, s: Sentence, mentions: list[Mention], pack: RulePack) -
             toks.append(t)
             spans.append((a + ts, a + te))
 
+    markers = pack.cues.get("attribute_marker")
     for i, m in enumerate(chosen):
+        if isinstance(m, Mention) and m.start < pos:
+            continue
         words(pos, m.start)
+        if isinstance(m, Mention) and _is_modifier(doc.text, m, chosen[i + 1] if i + 1 < len(chosen) else None, markers, pack):
+            # "India's DRDO": the country only qualifies the next name; "pesawat buatan Rusia": an attribute
+            toks.append(fold(doc.text[m.start : m.end]).replace(" ", "_"))
+            spans.append((m.start, m.end))
+            pos = m.end
+            poss = _POSSESSIVE.match(doc.text, pos)
+            if poss and i + 1 < len(chosen) and poss.end() == chosen[i + 1].start:
+                pos = poss.end()
+            continue
         if isinstance(m, Mention):
             toks.append(placeholder(pack.ancestors(m.entity.cls), m.entity.id, i))
         else:
@@ -145,6 +158,19 @@ def _view(doc: Document, s: Sentence, mentions: list[Mention], pack: RulePack) -
         starts.append(off)
         off += len(t) + 1
     return _SentenceView(s, "".join(t + " " for t in toks), starts, spans, chosen)
+
+
+_POSSESSIVE = re.compile(r"['’]s\s+")
+
+
+def _is_modifier(text: str, m: Mention, nxt, markers, pack: RulePack) -> bool:
+    """A country named only as a qualifier: "India's DRDO", "pesawat buatan Rusia"."""
+    if "Country" not in pack.ancestors(m.entity.cls):
+        return False
+    poss = _POSSESSIVE.match(text, m.end)
+    if poss and isinstance(nxt, Mention) and poss.end() == nxt.start:
+        return True
+    return markers is not None and bool(markers.search(fold(text[max(0, m.start - 30) : m.start])))
 
 
 def _slot_values(view: _SentenceView, rule: Rule, m, pack: RulePack, compiled) -> dict:
@@ -184,6 +210,10 @@ def _resolve(cands: list[_Candidate], all_candidates: bool = False) -> list[_Can
     for c in cands:
         if not any(k.rule.group == c.rule.group and not (c.last < k.first or c.first > k.last) for k in kept):
             kept.append(c)
+    suppressing = [k for k in kept if k.rule.suppresses]
+    if suppressing:  # e.g. a licence contract is not also an order; a reader's wish is not an order
+        kept = [c for c in kept if not any(
+            c.rule.group in k.rule.suppresses and not (c.last < k.first or c.first > k.last) for k in suppressing)]
     return sorted(kept, key=lambda c: (c.first, c.rule.order))
 
 
@@ -214,8 +244,10 @@ class _Filler:
         if ref is None:
             return []
         if ref.kind == "slot":
-            vals = self.cand.slots.get(ref.name, [])
-            return vals or self.refs(ref.default)
+            vals = self.cand.slots.get(ref.name, []) or self.refs(ref.default)
+            return [self._country(v, ref.up) for v in vals] if ref.up else vals
+        if ref.kind == "quantity_of":
+            return []  # resolved per object in facts()
         if ref.kind == "entity":
             return [Term("entity", ref.name)]
         if ref.kind == "iri":
@@ -243,6 +275,32 @@ class _Filler:
             return self.refs(ref.default)
         raise AssertionError(ref.kind)  # pragma: no cover - the loader admits no other kind
 
+    def _country(self, v, up: str):
+        """A government body or armed force -> the state it belongs to (as SIPRI records buyers);
+        with up="owner" also a company or a person with a country."""
+        eid = v.entity.id if isinstance(v, Mention) else (v.value if isinstance(v, Term) and v.kind == "entity" else None)
+        ent = self.pack.gazetteer.entities.get(eid) if eid else None
+        if ent is None or not ent.country:
+            return v
+        if up == "owner" or "GovernmentBody" in self.pack.ancestors(ent.cls):
+            return Term("entity", ent.country)
+        return v
+
+    def _quantity(self, item) -> Value | None:
+        """The number written just before an item ("22 unit BMP-3F dan 21 unit BT-3F")."""
+        if not isinstance(item, Mention):
+            return None
+        text = self.doc.text
+        best = None
+        for v in self.view.items:
+            if isinstance(v, Value) and v.kind == "Number" and v.end <= item.start and item.start - v.end <= 60:
+                between = [m for m in self.view.items if v.end <= m.start and m.end <= item.start]
+                if not any(isinstance(m, Mention) and m.entity.cls == item.entity.cls for m in between) and not any(
+                    isinstance(m, Value) for m in between
+                ) and not any(c in text[v.end : item.start] for c in ".;:"):
+                    best = v
+        return best
+
     def facts(self, template: FactTemplate, speaker: Mention | None) -> list[Fact]:
         out = []
         rule, view = self.cand.rule, self.view
@@ -259,7 +317,11 @@ class _Filler:
         s = view.sentence
         ev = Evidence(self.doc.slug, self.doc.path, s.index, start, end, s.text, rule.id, s.section)
         modality, cue = self.modality(template)
-        for subj, pred, obj in itertools.product(subjects, preds, objects):
+        combos = itertools.product(subjects, preds, objects)
+        if template.subject.kind == template.object.kind == "slot" and template.subject.name == template.object.name:
+            combos = ((a, p, b) for (a, b) in itertools.combinations(subjects, 2) for p in preds)  # every pair once
+        for subj, pred, obj in combos:
+            raw_obj = obj
             subj, pred, obj = _term(subj) if not isinstance(subj, Term) else subj, pred, _term(obj) if not isinstance(obj, Term) else obj
             pred = pred if isinstance(pred, Term) else _term(pred)
             if subj.kind not in ("entity",) or pred.kind != "iri" or subj == obj:
@@ -270,6 +332,13 @@ class _Filler:
                     continue
                 for v in vals:
                     q.append((prop, v if isinstance(v, Term) else _term(v)))
+            for prop, ref in template.qualifiers:
+                if ref.kind == "quantity_of":
+                    items = self.cand.slots.get(ref.name, [])
+                    item = raw_obj if ref.name in self._object_slots(template) else (items[0] if len(items) == 1 else None)
+                    n = self._quantity(item)
+                    if n is not None:
+                        q.append((prop, _term(n)))
             for v in date_values[:1]:
                 q.append(("kg:date", _term(v)))
                 q.append(("kg:dateText", Term("literal", v.surface, "string")))
@@ -286,6 +355,11 @@ class _Filler:
                 q.append(("kg:statedOn", _term(self.state.statement_date)))
             out.append(Fact(subj, pred.value, obj, m, template.type, status, c, tuple(sorted(set(q))), (ev,)))
         return out
+
+    @staticmethod
+    def _object_slots(template: FactTemplate) -> set[str]:
+        ref = template.object
+        return {ref.name} if ref.kind == "slot" and ref.name else set()
 
     def modality(self, template: FactTemplate) -> tuple[str, str | None]:
         view, cand = self.view, self.cand

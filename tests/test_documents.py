@@ -18,7 +18,8 @@ def read(tmp_path, pack, content: bytes | str, name="a.md"):
 def test_front_matter_is_metadata_and_offsets_stay_exact(tmp_path, pack):
     doc = read(tmp_path, pack, "---\ntitle: Uji\ndate: 2024-05-01\nlanguage: id\n---\nRusia meneken kontrak. India membeli S-400.\n")
     assert doc.meta == {"title": "Uji", "date": "2024-05-01", "language": "id"}
-    assert [s.text for s in doc.sentences] == ["Rusia meneken kontrak.", "India membeli S-400."]
+    # the headline is article text too: it comes first, with its offsets inside the front matter
+    assert [s.text for s in doc.sentences] == ["Uji", "Rusia meneken kontrak.", "India membeli S-400."]
     for s in doc.sentences:
         assert doc.text[s.start : s.end] == s.text
 

@@ -21,6 +21,7 @@ class Entity:
     labels: dict  # language -> label
     aliases: tuple[str, ...]
     wikidata: str | None = None
+    country: str | None = None  # for a government body or armed force: the state it belongs to
     file: str = ""
     line: int | None = None
 

@@ -47,6 +47,6 @@ def family(stem: str) -> list[str]:
         me, pe = _nasal(base, "me"), _nasal(base, "pe")
         forms += [
             me, "di" + base, me + "kan", "di" + base + "kan", me + "i", "di" + base + "i",
-            pe + "an", base + "an", "ter" + base, "ber" + base, "memper" + base, "diper" + base,
+            pe + "an", base + "an", base + "kan", "ter" + base, "ber" + base, "memper" + base, "diper" + base,
         ]
     return list(dict.fromkeys(f for f in forms if f))

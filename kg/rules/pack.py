@@ -25,8 +25,8 @@ from .values import ValueRecognizer, ValueWords
 
 LINE = "__line__"
 TOP_KEYS = {"classes", "entities", "lexicons", "values", "boilerplate", "attributions", "rules"}
-ENTITY_KEYS = {"id", "class", "labels", "aliases", "wikidata", "note"}
-RULE_KEYS = {"id", "label", "priority", "group", "pattern", "modality", "facts", "examples", "note"}
+ENTITY_KEYS = {"id", "class", "labels", "aliases", "wikidata", "country", "note"}
+RULE_KEYS = {"id", "label", "priority", "group", "suppresses", "pattern", "modality", "facts", "examples", "note"}
 ATTRIBUTION_KEYS = {"id", "label", "pattern", "examples", "note"}
 FACT_KEYS = {"subject", "predicate", "object", "type", "status", "modality", "qualifiers", "attributable", "date_from_sentence"}
 MODALITIES = ("asserted", "reported", "planned", "speculated", "negated")
@@ -75,6 +75,7 @@ class Ref:
     predicates: tuple[str, ...] = ()
     role: str = "subject"
     default: "Ref | None" = None
+    up: str | None = None  # "country": a government body stands for its state; "owner": any entity with a country
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class Rule:
     facts: list[FactTemplate]
     examples: dict
     attribution: bool = False
+    suppresses: tuple[str, ...] = ()  # groups whose overlapping candidates this rule removes
 
 
 @dataclass
@@ -216,6 +218,9 @@ class _Builder:
         if anaphora:
             alt = "|".join(re.escape(f).replace(r"\ ", r"\s+") for f in sorted(anaphora, key=len, reverse=True))
             cues["anaphora"] = re.compile(rf"(?<![\w-])(?:{alt})(?![\w-])")
+        marker_forms = sorted(lexicons.get("attribute_marker", {}), key=len, reverse=True)
+        if marker_forms:  # matched against the folded text just before a country's name
+            cues["attribute_marker"] = re.compile(r"(?:^|\s)(?:" + "|".join(re.escape(f) for f in marker_forms) + r")\s*$")
         for name in ("hedge", "plan", "negation", "anaphor_start", "report"):
             forms = sorted(lexicons.get(name, {}), key=len, reverse=True)
             cues[name] = re.compile("(?:^| )(?:" + "|".join(re.escape(f) for f in forms) + ") ") if forms else None
@@ -280,7 +285,11 @@ class _Builder:
                 if wd is not None and not re.match(r"^Q\d+$", str(wd)):
                     self.problem(f, f"entity {eid}: wikidata id {wd!r} must look like Q159", ln)
                     wd = None
-                out.append(Entity(eid, str(cls), labels, tuple(str(a) for a in aliases), wd, f, ln))
+                out.append(Entity(eid, str(cls), labels, tuple(str(a) for a in aliases), wd, e.get("country"), f, ln))
+        ids = {e.id for e in out}
+        for e in out:
+            if e.country is not None and e.country not in ids:
+                self.problem(e.file, f"entity {e.id}: country {e.country!r} is not an entity id", e.line)
         return out
 
     def _lexicons(self) -> dict[str, dict[str, object]]:
@@ -404,7 +413,12 @@ class _Builder:
                     self.problem(f, "priority must be an integer", ln, rid)
                     priority = 0
                 group = str(r.get("group") or templates[0].predicate.name)
-                out.append(Rule(rid, str(r.get("label", rid)), f, ln, len(out), priority, group, compiled, modality, templates, examples))
+                suppresses = r.get("suppresses") or []
+                if not isinstance(suppresses, list) or not all(isinstance(x, str) and QNAME_RE.match(x) for x in suppresses):
+                    self.problem(f, "suppresses must be a list of groups (kg: predicates)", ln, rid)
+                    suppresses = []
+                out.append(Rule(rid, str(r.get("label", rid)), f, ln, len(out), priority, group, compiled, modality,
+                                templates, examples, suppresses=tuple(suppresses)))
         return out
 
     def _ref(self, f, ln, rid, where, spec, slots, entity_ids, classes) -> Ref | None:
@@ -432,6 +446,10 @@ class _Builder:
             if spec["count"] not in slots or spec.get("of") not in classes:
                 return bad("{count: <Number slot>, of: <Class>} needs a slot of the pattern and a known class")
             return Ref("count", spec["count"], value=spec["of"])
+        if "quantity_of" in spec:
+            if spec["quantity_of"] not in slots:
+                return bad(f"quantity_of slot {spec['quantity_of']!r} not in pattern")
+            return Ref("quantity_of", spec["quantity_of"])
         if "literal" in spec:
             return Ref("literal", spec["literal"]) if spec["literal"] in slots else bad(f"literal slot {spec['literal']!r} not in pattern")
         if "inherit" in spec:
@@ -447,7 +465,9 @@ class _Builder:
         if "slot" in spec:
             if spec["slot"] not in slots:
                 return bad(f"slot {spec['slot']!r} not in pattern")
-            return Ref("slot", spec["slot"], default=default())
+            if spec.get("up") not in (None, "country", "owner"):
+                return bad("up: must be 'country' (government bodies) or 'owner' (any entity with a country)")
+            return Ref("slot", spec["slot"], default=default(), up=spec.get("up"))
         return bad(f"cannot read {spec!r}: use a slot name, ent:Id, kg:name, {{value:..}}, {{count:..,of:..}}, {{literal:..}}, {{inherit:..}}, {{anaphor:..}}")
 
     def _template(self, f, ln, rid, t, slots, entity_ids, classes) -> FactTemplate | None:

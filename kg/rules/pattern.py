@@ -185,7 +185,11 @@ class PatternCompiler:
             if gap > MAX_GAP:
                 raise PatternError(f"list gap +{gap} in slot '{name}' is longer than {MAX_GAP}")
             item = _item(classes, None)
-            sep = f"(?:(?!(?:{self.barrier}) )[^ ]+ )" if self.barrier else ANY_TOKEN
+            # between two items: any word or value, no barrier word, and another entity only where it
+            # closes an item ("pasokan senjata Rusia, perbaikan ..."), not where a new clause starts
+            barrier = f"(?!(?:{self.barrier}) )" if self.barrier else ""
+            entity = "«[^»|]*\\|[^#»]+#\\d+» "
+            sep = f"(?:{entity}(?=(?:,|;|\\)|dan|and|serta|or|atau) )|(?!{entity}){barrier}[^ ]+ )"
             slots[name] = Slot(name, "list", classes=classes, max_gap=gap)
             return f"(?P<{name}>{item}(?:{sep}{{0,{gap}}}?{item})*)"
         slots[name] = Slot(name, "class", classes=classes)

@@ -248,6 +248,13 @@ class _Filler:
             return [self._country(v, ref.up) for v in vals] if ref.up else vals
         if ref.kind == "quantity_of":
             return []  # resolved per object in facts()
+        if ref.kind == "country_of":
+            out = []
+            for v in self.cand.slots.get(ref.name, []):
+                c = self._country(v, "owner")
+                if isinstance(c, Term) and not (isinstance(v, Mention) and v.entity.id == c.value):
+                    out.append(c)
+            return out
         if ref.kind == "entity":
             return [Term("entity", ref.name)]
         if ref.kind == "iri":
@@ -266,6 +273,11 @@ class _Filler:
         if ref.kind == "inherit":
             for f in reversed(self.state.facts):
                 if f.predicate in ref.predicates:
+                    if ref.role.startswith("kg:"):
+                        q = f.qualifier(ref.role)
+                        if q is None:
+                            continue
+                        return [q]
                     return [f.subject if ref.role == "subject" else f.object]
             return self.refs(ref.default)
         if ref.kind == "anaphor":

@@ -43,6 +43,14 @@ def _case_sensitive(alias: str) -> bool:
     return bool(letters) and len(alias) <= 4 and all(c.isupper() for c in letters)
 
 
+def _plural(text: str, end: int, alias: str) -> bool:
+    """'Su-35s', 'BMP-3Fs': an English plural s after a designation ending in a digit or capital."""
+    return (
+        text[end] == "s" and (alias[-1].isdigit() or alias[-1].isupper())
+        and (end + 1 >= len(text) or not text[end + 1].isalnum())
+    )
+
+
 def _glue(a: str, b: str) -> bool:
     """Digit then capital letter, as in the caption 'Su-57UAC': two names glued together."""
     return a.isdigit() and b.isupper()
@@ -82,7 +90,7 @@ class Gazetteer:
                 before = text[start - 1] if start > 0 else " "
                 after = text[end] if end < n else " "
                 left_ok = not before.isalnum()
-                right_ok = not after.isalnum()
+                right_ok = not after.isalnum() or _plural(text, end, alias)
                 glued = (not left_ok and _glue(before, text[start])) or (not right_ok and _glue(text[end - 1], after))
                 if (left_ok or _glue(before, text[start])) and (right_ok or _glue(text[end - 1], after)):
                     cands.append((start, end, eid, glued))

@@ -446,6 +446,10 @@ class _Builder:
             if spec["count"] not in slots or spec.get("of") not in classes:
                 return bad("{count: <Number slot>, of: <Class>} needs a slot of the pattern and a known class")
             return Ref("count", spec["count"], value=spec["of"])
+        if "country_of" in spec:
+            if spec["country_of"] not in slots:
+                return bad(f"country_of slot {spec['country_of']!r} not in pattern")
+            return Ref("country_of", spec["country_of"])
         if "quantity_of" in spec:
             if spec["quantity_of"] not in slots:
                 return bad(f"quantity_of slot {spec['quantity_of']!r} not in pattern")
@@ -455,8 +459,8 @@ class _Builder:
         if "inherit" in spec:
             preds = spec["inherit"] if isinstance(spec["inherit"], list) else [spec["inherit"]]
             role = spec.get("role", "subject")
-            if role not in ("subject", "object") or not all(isinstance(p, str) and QNAME_RE.match(p) for p in preds):
-                return bad("{inherit: [kg:predicate, ...], role: subject|object}")
+            if not (role in ("subject", "object") or QNAME_RE.match(str(role))) or not all(isinstance(p, str) and QNAME_RE.match(p) for p in preds):
+                return bad("{inherit: [kg:predicate, ...], role: subject|object|kg:qualifier}")
             return Ref("inherit", predicates=tuple(preds), role=role, default=default())
         if "anaphor" in spec:
             if spec["anaphor"] not in classes:

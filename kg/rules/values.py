@@ -139,6 +139,9 @@ class ValueRecognizer:
         for m in re.finditer(r"(?<![\w.,/-])\d{1,3}(?:([.,])\d{3})+(?![\w]|[.,]\d)|(?<![\w.,/-])\d+(?![\w/]|[.,]\d)", folded):
             digits = re.sub(r"[.,]", "", m.group())
             cands.append(Value("Number", m.start(), m.end(), text[m.start() : m.end()], str(int(digits)), "integer"))
+        # a decimal: one or two digits after the separator ("1,5 kali lipat", "2.5 times"); three are thousands
+        for m in re.finditer(r"(?<![\w.,/-])(\d+)[.,](\d{1,2})(?![\w/]|[.,]\d)", folded):
+            cands.append(Value("Number", m.start(), m.end(), text[m.start() : m.end()], f"{int(m.group(1))}.{m.group(2)}", "decimal"))
         for m in self._numword.finditer(folded):
             n = self.number_words(m.group())
             if n is not None:

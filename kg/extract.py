@@ -273,11 +273,9 @@ class _Filler:
         if ref.kind == "inherit":
             for f in reversed(self.state.facts):
                 if f.predicate in ref.predicates:
-                    if ref.role.startswith("kg:"):
+                    if ref.role.startswith("kg:"):  # a qualifier of the latest such fact, or nothing
                         q = f.qualifier(ref.role)
-                        if q is None:
-                            continue
-                        return [q]
+                        return [q] if q is not None else self.refs(ref.default)
                     return [f.subject if ref.role == "subject" else f.object]
             return self.refs(ref.default)
         if ref.kind == "anaphor":
@@ -288,13 +286,13 @@ class _Filler:
         raise AssertionError(ref.kind)  # pragma: no cover - the loader admits no other kind
 
     def _country(self, v, up: str):
-        """A government body or armed force -> the state it belongs to (as SIPRI records buyers);
-        with up="owner" also a company or a person with a country."""
+        """A government body, armed force or official -> the state it acts for (as SIPRI records
+        buyers); with up="owner" also a company with a country."""
         eid = v.entity.id if isinstance(v, Mention) else (v.value if isinstance(v, Term) and v.kind == "entity" else None)
         ent = self.pack.gazetteer.entities.get(eid) if eid else None
         if ent is None or not ent.country:
             return v
-        if up == "owner" or "GovernmentBody" in self.pack.ancestors(ent.cls):
+        if up == "owner" or {"GovernmentBody", "Person"} & set(self.pack.ancestors(ent.cls)):
             return Term("entity", ent.country)
         return v
 

@@ -18,6 +18,13 @@ evidence). Graph algorithms want plain nodes and edges, so :func:`entity_graph` 
 Every modality is kept (a planned or negated fact is still an edge, marked as such), so
 callers filter on ``modality`` when they want only what was asserted.
 
+Paths and neighbourhoods (:func:`shortest_path`, :func:`party_graph`) also count an entity
+named in a fact's qualifier (licensor, supplier, speaker, location) as linked to the
+fact's parties: "HAL licensedProducerOf Su-30MKI (licensor Rosoboronexport)" is a
+contract between HAL and Rosoboronexport. Centrality and communities use the fact edges
+only. Network measures can be written back as triples in their own named graph
+(:func:`analysis_triples`), apart from the extracted facts.
+
 The input is an rdflib ``Dataset`` (one named graph per article) or a plain ``Graph``; the
 functions read the union of all graphs. Everything is deterministic: nodes, edges and
 results come out in sorted order.
@@ -30,16 +37,20 @@ results come out in sorted order.
 
 from __future__ import annotations
 
+import difflib
+import json
 from collections import Counter, defaultdict
+from decimal import Decimal
+from pathlib import Path
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import networkx as nx
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
-from .errors import KGError
+from .errors import InputError, KGError
 from .vocab import COUNT, ENT, KG, MODALITIES, PREFIXES, qname
 
 # Entity classes of the ontology, by local name (kg:Entity is their common superclass).
@@ -253,15 +264,42 @@ def fact_records(graph) -> list[FactRecord]:
 
 
 def article_names(graph) -> dict[str, str]:
-    """Article IRI -> a name to show: its ``dcterms:title``, else its slug; sorted by IRI."""
+    """Article IRI -> a name to show: its ``dcterms:title``, else its file name, else its slug.
+
+    Sorted by IRI.
+    """
     g = union_view(graph)
     articles = {str(a) for a in g.by_type.get(KG.Article, ())}
     articles |= {str(a) for a in g.evidence_articles}
     names = {}
     for art in sorted(articles):
-        title = g.first(URIRef(art), DCTERMS.title)
+        title = g.first(URIRef(art), DCTERMS.title) or g.first(URIRef(art), KG.fileName)
         names[art] = str(title) if title is not None else _local_name(art)
     return names
+
+
+def article_info(graph) -> dict[str, dict]:
+    """Article IRI -> ``name`` (as :func:`article_names`), ``url``, ``date``, ``publisher``, ``file``.
+
+    Missing values are None; sorted by IRI.
+    """
+    g = union_view(graph)
+    info = {}
+    for art, name in article_names(g).items():
+        ref = URIRef(art)
+
+        def value(p):
+            v = g.first(ref, p)
+            return None if v is None else str(v)
+
+        info[art] = {
+            "name": name,
+            "url": value(DCTERMS.source),
+            "date": value(DCTERMS.date),
+            "publisher": value(DCTERMS.publisher),
+            "file": value(KG.fileName),
+        }
+    return info
 
 
 # --- the projection ------------------------------------------------------------------
@@ -291,11 +329,16 @@ def _projection(graph) -> tuple[nx.MultiDiGraph, list[FactRecord]]:
     G = nx.MultiDiGraph()
     for iri in sorted(nodes):
         ref = URIRef(iri)
+        label = label_of(g, ref)
+        labels = {str(v) for v in g.objects(ref, RDFS.label) if isinstance(v, Literal)}
+        alt = {str(v) for v in g.objects(ref, SKOS.altLabel) if isinstance(v, Literal)}
         G.add_node(
             iri,
-            label=label_of(g, ref),
+            label=label,
             cls=_class_of(g, ref),
             iri=iri,
+            labels=sorted(labels - {label}),
+            aliases=sorted(alt - labels - {label}),
             literal_facts=sorted(literal_facts.get(iri, []), key=lambda t: (t[0], t[1], t[2] or "")),
         )
     edges = [f for f in facts if not f.object_is_literal and f.subject in nodes and f.object in nodes]
@@ -307,8 +350,8 @@ def _projection(graph) -> tuple[nx.MultiDiGraph, list[FactRecord]]:
 def entity_graph(graph) -> nx.MultiDiGraph:
     """Project the fact graph onto its parties: entities as nodes, facts as keyed edges.
 
-    Node attributes: ``label``, ``cls``, ``iri``, ``literal_facts`` (list of (predicate,
-    value, modality)). Edge key: the fact IRI; edge attributes: ``predicate`` (qname),
+    Node attributes: ``label``, ``cls``, ``iri``, ``labels`` (its other ``rdfs:label``s, in
+    other languages), ``aliases`` (its ``skos:altLabel``s), ``literal_facts`` (list of (predicate, value, modality)). Edge key: the fact IRI; edge attributes: ``predicate`` (qname),
     ``modality``, ``date`` (str or None), ``evidence`` (sorted list of (sentence, article,
     rule, start, end)) and ``qualifiers`` (qname -> list of values).
     """
@@ -433,28 +476,76 @@ def _expand(iri: str) -> str:
     return iri
 
 
+def _links(G: nx.MultiDiGraph) -> dict[tuple[str, str], list[tuple]]:
+    """Undirected pair of nodes -> the facts that join them, as (rank, subject, object, key, role, data).
+
+    A fact joins its subject and object (role None), and also joins each entity named in
+    one of its qualifiers (licensor, supplier, location, speaker, ...) to both parties, with
+    that qualifier as the role: "HAL licensedProducerOf Su-30MKI (licensor Rosoboronexport)"
+    links HAL and Rosoboronexport, which is what an analyst asking for a path means.
+    """
+    links: dict[tuple[str, str], list[tuple]] = defaultdict(list)
+    for s, o, key, d in G.edges(keys=True, data=True):
+        rank = _modality_rank(d["modality"])
+        if s != o:
+            links[tuple(sorted((s, o)))].append((0, rank, key, "", s, o, d))
+        for q, values in sorted(d.get("qualifiers", {}).items()):
+            for x in values:
+                if x in G:
+                    for party in (s, o):
+                        if x != party:
+                            links[tuple(sorted((x, party)))].append((1, rank, key, q, s, o, d))
+    return links
+
+
+def party_graph(G: nx.MultiDiGraph) -> nx.Graph:
+    """The undirected simple graph of who is linked to whom by a fact or a fact's qualifier.
+
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_edge("hal", "su30", key="f1", modality="asserted", qualifiers={"kg:licensor": ["roe"]})
+    'f1'
+    >>> G.add_node("roe")
+    >>> sorted(party_graph(G).edges())
+    [('hal', 'roe'), ('hal', 'su30'), ('roe', 'su30')]
+    """
+    U = nx.Graph()
+    U.add_nodes_from(sorted(G.nodes))
+    U.add_edges_from(sorted(_links(G)))
+    return U
+
+
 def shortest_path(G: nx.MultiDiGraph, a: str, b: str) -> list[dict]:
     """The facts on a shortest undirected path from entity ``a`` to entity ``b``.
 
-    ``a`` and ``b`` are IRIs or qnames (``ent:Russia``). Each step is a dict: ``from`` and
-    ``to`` (the path's direction), ``fact``, ``subject``, ``object`` and ``direction``
-    ("forward" when the fact points along the path), ``predicate``, ``modality``, ``date``,
-    ``evidence``. Where several facts join two steps, the most trusted modality wins, then
-    the smallest fact IRI. No path gives []; an IRI not in ``G`` raises UnknownEntityError.
+    ``a`` and ``b`` are IRIs or qnames (``ent:Russia``). Two entities are adjacent when a
+    fact has one as subject and the other as object, or names one as a party and the other
+    in a qualifier (see :func:`_links`). Each step is a dict: ``from`` and ``to`` (the
+    path's direction), ``fact``, ``subject``, ``object``, ``role`` (None, or the qualifier
+    that joins the step, e.g. "kg:licensor") and ``direction`` ("forward" when the fact
+    points along the path, "backward" against it, "qualifier" for a qualifier link),
+    ``predicate``, ``modality``, ``date``, ``evidence``. Where several facts join two
+    steps, a direct fact beats a qualifier, then the most trusted modality wins, then the
+    smallest fact IRI. No path gives []; an IRI not in ``G`` raises UnknownEntityError.
     """
     a, b = _expand(a), _expand(b)
     for iri in (a, b):
         if iri not in G:
             raise UnknownEntityError(f"{iri} is not an entity of the graph; check the IRI or qname")
+    links = _links(G)
+    U = nx.Graph()
+    U.add_nodes_from(sorted(G.nodes))
+    U.add_edges_from(sorted(links))
     try:
-        nodes = nx.shortest_path(_simple_undirected(G), a, b)
+        nodes = nx.shortest_path(U, a, b)
     except nx.NetworkXNoPath:
         return []
     steps = []
     for u, v in zip(nodes, nodes[1:]):
-        candidates = [(u, v, k, d) for k, d in G.get_edge_data(u, v, default={}).items()]
-        candidates += [(v, u, k, d) for k, d in G.get_edge_data(v, u, default={}).items()]
-        s, o, key, d = min(candidates, key=lambda c: (_modality_rank(c[3]["modality"]), c[2]))
+        indirect, _, key, role, s, o, d = min(links[tuple(sorted((u, v)))], key=lambda c: c[:4])
+        if indirect:
+            direction = "qualifier"
+        else:
+            direction = "forward" if s == u else "backward"
         steps.append(
             {
                 "from": u,
@@ -462,7 +553,8 @@ def shortest_path(G: nx.MultiDiGraph, a: str, b: str) -> list[dict]:
                 "fact": key,
                 "subject": s,
                 "object": o,
-                "direction": "forward" if s == u else "backward",
+                "role": role or None,
+                "direction": direction,
                 "predicate": d["predicate"],
                 "modality": d["modality"],
                 "date": d["date"],
@@ -470,6 +562,95 @@ def shortest_path(G: nx.MultiDiGraph, a: str, b: str) -> list[dict]:
             }
         )
     return steps
+
+
+class AmbiguousEntityError(UnknownEntityError):
+    """A name asked for matches several entities equally well."""
+
+
+def _norm(text: str) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
+def resolve_entity(G: nx.MultiDiGraph, name: str) -> str:
+    """The node IRI of ``G`` that ``name`` means: an IRI, a qname, an id, a label or an alias.
+
+    Matching ignores case and extra spaces. An id beats a label (in any language), a label
+    beats an alias;
+    two matches at the same level raise :class:`AmbiguousEntityError` naming both, no match
+    raises :class:`UnknownEntityError` with the closest names.
+
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("https://w3id.org/defcoop/id/HAL", label="Hindustan Aeronautics Limited", aliases=["HAL"])
+    >>> resolve_entity(G, "hindustan aeronautics limited")
+    'https://w3id.org/defcoop/id/HAL'
+    >>> resolve_entity(G, "ent:HAL") == resolve_entity(G, "hal")
+    True
+    """
+    expanded = _expand(name.strip())
+    if expanded in G:
+        return expanded
+    key = _norm(name)
+    levels: tuple[set[str], set[str], set[str]] = (set(), set(), set())
+    for n, d in G.nodes(data=True):
+        if _norm(_local_name(n)) == key:
+            levels[0].add(n)
+        if any(_norm(x) == key for x in (d.get("label", ""), *d.get("labels", ()))):
+            levels[1].add(n)
+        if any(_norm(a) == key for a in d.get("aliases", ())):
+            levels[2].add(n)
+    for found in levels:
+        if len(found) == 1:
+            return next(iter(found))
+        if found:
+            shown = ", ".join(f"{qname(n)} ({G.nodes[n].get('label', '')})" for n in sorted(found))
+            raise AmbiguousEntityError(f"{name!r} names several entities: {shown}; give one of these ids")
+    names = sorted({_local_name(n) for n in G} | {d.get("label", "") for _, d in G.nodes(data=True)})
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else "; check the id, label or alias"
+    raise UnknownEntityError(f"{name!r} is not an entity of the graph{hint}")
+
+
+def explain_path(graph, a: str, b: str) -> dict:
+    """The shortest chain of facts from ``a`` to ``b``, each with its evidence and sources.
+
+    ``a`` and ``b`` are anything :func:`resolve_entity` accepts. Returns ``from`` and ``to``
+    (IRI and label), ``found`` and ``steps``: :func:`shortest_path`'s steps with
+    ``subject_label``, ``object_label`` and ``sources`` (one per evidence: ``article``,
+    ``article_name``, ``url``, ``sentence``, ``rule``, ``start``, ``end``).
+    """
+    g = union_view(graph)
+    G = graph if isinstance(graph, nx.MultiDiGraph) else entity_graph(g)
+    info = {} if isinstance(graph, nx.MultiDiGraph) else article_info(g)
+    start, end = resolve_entity(G, a), resolve_entity(G, b)
+    steps = []
+    for step in shortest_path(G, start, end):
+        sources = []
+        for sentence, article, rule, s, e in step["evidence"]:
+            meta = info.get(article, {})
+            sources.append({
+                "article": article,
+                "article_name": meta.get("name") or _local_name(article),
+                "url": meta.get("url"),
+                "sentence": sentence,
+                "rule": rule,
+                "start": s,
+                "end": e,
+            })
+        steps.append({
+            **{k: v for k, v in step.items() if k != "evidence"},
+            "from_label": G.nodes[step["from"]]["label"],
+            "to_label": G.nodes[step["to"]]["label"],
+            "subject_label": G.nodes[step["subject"]]["label"],
+            "object_label": G.nodes[step["object"]]["label"],
+            "sources": sources,
+        })
+    return {
+        "from": {"iri": start, "label": G.nodes[start]["label"]},
+        "to": {"iri": end, "label": G.nodes[end]["label"]},
+        "found": bool(steps) or start == end,
+        "steps": steps,
+    }
 
 
 # --- everything at once --------------------------------------------------------------
@@ -517,3 +698,188 @@ def summary(graph, *, top: int = 10) -> dict:
         "timeline": timeline(g),
         "facts_per_source": facts_per_source(g),
     }
+
+
+# --- the analysis as a report and as triples -----------------------------------------
+
+ANALYSIS_GRAPH = URIRef("https://w3id.org/defcoop/graph/analysis")
+_MD_BEGIN = "<!-- kg analyze: begin -->"
+_MD_END = "<!-- kg analyze: end -->"
+
+
+def _decimal(x: float) -> Literal:
+    return Literal(Decimal(f"{x:.6f}"), datatype=XSD.decimal)
+
+
+def analysis_triples(dataset) -> list[tuple]:
+    """The network measures of every node as quads in the named graph :data:`ANALYSIS_GRAPH`.
+
+    Per node of :func:`entity_graph`: ``kg:pageRank`` and ``kg:betweenness`` (``xsd:decimal``,
+    6 places), ``kg:factCount`` (facts it is a party to, ``xsd:integer``) and
+    ``kg:community`` (index of its community in :func:`communities`, 0 the largest). The
+    graph node itself says what it is, so a query never mistakes a score for a fact read
+    in an article. Sorted, so serialisations are stable.
+
+    >>> from rdflib import Dataset
+    >>> analysis_triples(Dataset())[0][3] == ANALYSIS_GRAPH
+    True
+    """
+    G = entity_graph(dataset)
+    cent = centrality(G)
+    g = ANALYSIS_GRAPH
+    quads = [
+        (g, RDF.type, PROV.Entity, g),
+        (g, RDFS.label, Literal("Network analysis of the extracted facts (not extracted facts)", lang="en"), g),
+        (g, RDFS.label, Literal("Analisis jaringan atas fakta yang diekstraksi (bukan fakta ekstraksi)", lang="id"), g),
+    ]
+    for index, members in enumerate(communities(G)):
+        for n in members:
+            quads.append((URIRef(n), KG.community, Literal(index, datatype=XSD.integer), g))
+    for n, c in cent.items():
+        ref = URIRef(n)
+        quads.append((ref, KG.pageRank, _decimal(c["pagerank"]), g))
+        quads.append((ref, KG.betweenness, _decimal(c["betweenness"]), g))
+        quads.append((ref, KG.factCount, Literal(c["degree"], datatype=XSD.integer), g))
+    return sorted(quads, key=lambda q: tuple(_term_key(t) for t in q))
+
+
+def analyze(graph, *, path: tuple[str, str] | None = None, top: int = 10) -> dict:
+    """:func:`summary` of ``graph`` plus, when ``path`` is (A, B), :func:`explain_path` from A to B.
+
+    Returns ``{"analysis": summary, "path": explained path or None, "labels": IRI -> label,
+    "articles": article IRI -> info}``; JSON-serialisable and deterministic.
+    """
+    g = union_view(graph)
+    G = entity_graph(g)
+    explained = None
+    if path is not None:
+        explained = explain_path(g, *path)
+    return {
+        "analysis": summary(g, top=top),
+        "path": explained,
+        "labels": {n: d["label"] for n, d in G.nodes(data=True)},
+        "classes": {n: d["cls"] for n, d in G.nodes(data=True)},
+        "articles": article_info(g),
+    }
+
+
+def _md(text: object) -> str:
+    """Plain text safe in a Markdown table cell or list item (no HTML, no pipes, one line)."""
+    return (" ".join(str(text).split()).replace("\\", "\\\\").replace("|", "\\|")
+            .replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def _path_lines(p: dict) -> list[str]:
+    head = f"Path from {_md(p['from']['label'])} to {_md(p['to']['label'])}"
+    if not p["steps"]:
+        return [head + ": none (the two are not connected by any fact)."]
+    lines = [f"{head} ({len(p['steps'])} fact{'s' if len(p['steps']) != 1 else ''}):", ""]
+    for i, st in enumerate(p["steps"], 1):
+        extra = ", ".join(x for x in (st["modality"] or "unknown modality", st["date"]) if x)
+        via = ""
+        if st.get("role"):
+            via = f"; joins {_md(st['from_label'])} as `{st['role']}`" if st["from"] not in (st["subject"], st["object"]) \
+                else f"; joins {_md(st['to_label'])} as `{st['role']}`"
+        lines.append(f"{i}. {_md(st['subject_label'])} `{st['predicate']}` {_md(st['object_label'])} ({extra}{via})")
+        for src in st["sources"]:
+            where = _md(src["article_name"]) + (f" <{_md(src['url'])}>" if src.get("url") else "")
+            span = f", chars {src['start']}-{src['end']}" if src["start"] is not None else ""
+            lines.append(f"   - \"{_md(src['sentence'])}\" ({where}; rule {_md(src['rule'])}{span})")
+    return lines
+
+
+def _actor_lines(report: dict) -> list[str]:
+    a = report["analysis"]
+    classes = report.get("classes", {})
+    lines = ["| # | entity | class | PageRank | betweenness | facts |", "|---|---|---|---|---|---|"]
+    for i, t in enumerate(a["top_actors"], 1):
+        c = a["centrality"][t["iri"]]
+        lines.append(f"| {i} | {_md(t['label'])} | {_md(classes.get(t['iri'], ''))} | {t['pagerank']:.4f} | "
+                     f"{c['betweenness']:.4f} | {t['degree']} |")
+    return lines
+
+
+def report_text(report: dict) -> str:
+    """What `kg analyze` prints: counts, the central actors and, if asked, the explained path."""
+    c = report["analysis"]["counts"]
+    lines = [f"{c['entities']} entities, {c['count_nodes']} unnamed-party counts, {c['facts']} facts "
+             f"from {c['articles']} articles.", "", "Central actors (PageRank):", ""]
+    lines += _actor_lines(report)
+    if report.get("path") is not None:
+        lines += [""] + _path_lines(report["path"])
+    return "\n".join(lines) + "\n"
+
+
+def report_markdown(report: dict) -> str:
+    """The analysis sections of report.md: actors, communities, components, path, timeline, sources."""
+    a, labels, arts = report["analysis"], report.get("labels", {}), report.get("articles", {})
+
+    def names(group: list[str]) -> str:
+        return ", ".join(_md(labels.get(n, n)) for n in group)
+
+    lines = [_MD_BEGIN, "## Analysis (kg analyze)", "", "### Central actors", ""]
+    lines += _actor_lines(report)
+    lines += ["", "### Communities (greedy modularity)", ""]
+    lines += [f"{i}. {names(g)}" for i, g in enumerate(a["communities"], 1)] or ["None."]
+    lines += ["", f"### Connected components: {len(a['components'])}", ""]
+    lines += [f"{i}. {names(g)}" for i, g in enumerate(a["components"], 1)] or ["None."]
+    if report.get("path") is not None:
+        lines += ["", "### Path", ""] + _path_lines(report["path"])
+    lines += ["", "### Timeline of dated facts", ""]
+    if a["timeline"]:
+        lines += ["| date | subject | relation | object | modality | source |", "|---|---|---|---|---|---|"]
+        for t in a["timeline"]:
+            src = arts.get(t["source"], {}).get("name", t["source"]) if t["source"] else ""
+            lines.append(f"| {_md(t['date'])} | {_md(t['subject_label'])} | `{t['predicate']}` | "
+                         f"{_md(t['object_label'])} | {t['modality']} | {_md(src)} |")
+    else:
+        lines.append("None.")
+    lines += ["", "### Facts per source", "", "| source | facts |", "|---|---|"]
+    lines += [f"| {_md(arts.get(art, {}).get('name', art))} | {n} |" for art, n in a["facts_per_source"].items()]
+    lines += [_MD_END]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(report: dict, out_dir) -> list[Path]:
+    """Write the analysis into ``out_dir``/report.json and report.md, keeping what else they hold.
+
+    report.json gets (or has replaced) its ``analysis`` and ``path`` keys; report.md gets
+    (or has replaced) the section between the ``kg analyze`` markers, so running this on a
+    build folder updates the build report instead of overwriting it. Written atomically.
+    """
+    from .export import write_atomic
+
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: not a folder; --out takes a folder for report.json and report.md")
+    js, md = out / "report.json", out / "report.md"
+    data: dict = {}
+    if js.exists():
+        try:
+            data = json.loads(js.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise InputError(f"{js}: exists but is not a JSON report ({e}); move it away or pick another --out") from None
+        if not isinstance(data, dict):
+            raise InputError(f"{js}: exists but is not a JSON object; move it away or pick another --out")
+    data["analysis"] = report["analysis"]
+    data["path"] = report.get("path")
+    section = report_markdown(report)
+    text = md.read_text(encoding="utf-8") if md.exists() else "# Analysis report\n\n"
+    if _MD_BEGIN in text and _MD_END in text:
+        before, rest = text.split(_MD_BEGIN, 1)
+        text = before + section.rstrip("\n") + rest.split(_MD_END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    write_atomic(js, json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+    write_atomic(md, text)
+    return [js, md]
+
+
+def run_analysis(graph, *, path: tuple[str, str] | None = None, out_dir=None, top: int = 10) -> tuple[dict, list[Path]]:
+    """The library form of `kg analyze`: :func:`analyze`, then :func:`write_report` if ``out_dir``.
+
+    Returns the report and the files written.
+    """
+    report = analyze(graph, path=path, top=top)
+    written = write_report(report, out_dir) if out_dir is not None else []
+    return report, written

@@ -180,3 +180,32 @@ def chain_dataset(n: int) -> Dataset:
         c = add_entity(ds, A1, f"C{i:03d}", ["Country"], f"Country {i:03d}")
         add_fact(ds, c, "signedMTCAgreementWith", ENT.Russia, "asserted", [(A1, f"Country {i} signed.", i * 100)])
     return ds
+
+
+def random_dataset(n: int, facts: int, *, seed: int = 7) -> Dataset:
+    """``n`` entities of mixed classes and ``facts`` facts of mixed modalities between them.
+
+    A seeded preferential-attachment shape (a few hubs, many leaves), like news graphs;
+    every fact has one evidence sentence. For the size and speed checks of the view.
+    """
+    import random
+
+    rng = random.Random(seed)
+    ds = Dataset()
+    add_article(ds, A1, "Synthetic")
+    classes = ["Country", "Company", "Person", "WeaponSystem", "Region", "Legislation"]
+    ids = [f"E{i:04d}" for i in range(n)]
+    for i, ent_id in enumerate(ids):
+        add_entity(ds, A1, ent_id, [classes[i % len(classes)]], f"Entity {i:04d}")
+    predicates = ["ordered", "delivered", "signedMTCAgreementWith", "licensedProducerOf", "imposedSanctionsOn"]
+    modalities = list(MODALITIES)
+    weights = [1.0] * n
+    for j in range(facts):
+        a = rng.randrange(n)
+        b = rng.choices(range(n), weights=weights)[0]
+        if a == b:
+            b = (b + 1) % n
+        weights[b] += 1.0
+        add_fact(ds, ENT[ids[a]], predicates[j % len(predicates)], ENT[ids[b]], modalities[j % len(modalities)],
+                 [(A1, f"Synthetic sentence {j} about Entity {a:04d} and Entity {b:04d}.", j * 80)])
+    return ds

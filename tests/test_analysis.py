@@ -132,7 +132,7 @@ def test_shortest_path_walks_facts_against_their_direction(G):
 
 
 def test_shortest_path_without_connection_or_to_unknown_entity(G):
-    assert analysis.shortest_path(G, str(ENT.HAL), RUSSIA) == []
+    assert analysis.shortest_path(G, str(ENT.Indonesia), RUSSIA) == []
     assert analysis.shortest_path(G, RUSSIA, RUSSIA) == []
     with pytest.raises(analysis.UnknownEntityError, match="Atlantis"):
         analysis.shortest_path(G, "ent:Atlantis", RUSSIA)
@@ -173,3 +173,106 @@ def test_larger_graph_hub(tmp_path):
     assert max(cent, key=lambda n: cent[n]["pagerank"]) == RUSSIA
     assert cent[RUSSIA]["degree"] == 50
     assert analysis.components(G) == [sorted(G.nodes)]
+
+
+def test_a_qualifier_links_its_entity_to_the_fact_parties(G):
+    """HAL licensedProducerOf Su-30MKI (licensor Rosoboronexport) joins HAL and Rosoboronexport."""
+    steps = analysis.shortest_path(G, "ent:HAL", CAATSA)
+    assert [(s["from"], s["to"]) for s in steps] == [
+        (str(ENT.HAL), str(ENT.Rosoboronexport)), (str(ENT.Rosoboronexport), RUSSIA), (RUSSIA, CAATSA)]
+    assert steps[0]["direction"] == "qualifier" and steps[0]["role"] == "kg:licensor"
+    assert steps[0]["predicate"] == "kg:licensedProducerOf"
+    assert [s["role"] for s in steps[1:]] == [None, None]
+    U = analysis.party_graph(G)
+    assert U.has_edge(str(ENT.HAL), str(ENT.Rosoboronexport)) and U.has_edge(str(ENT.India), str(ENT["Su-30MKI"]))
+
+
+@pytest.mark.parametrize("name", ["ent:HAL", "HAL", "hal", "Hindustan  Aeronautics limited", str(ENT.HAL)])
+def test_resolve_entity_by_id_label_alias_any_case(G, name):
+    assert analysis.resolve_entity(G, name) == str(ENT.HAL)
+
+
+def test_resolve_entity_aliases_and_errors(G):
+    assert analysis.resolve_entity(G, "rusia") == RUSSIA  # the Indonesian label
+    assert analysis.resolve_entity(G, "asia tenggara") == str(ENT.SoutheastAsia)
+    with pytest.raises(analysis.UnknownEntityError, match="did you mean 'Russia'"):
+        analysis.resolve_entity(G, "Russa")
+    H = G.copy()
+    H.add_node("https://w3id.org/defcoop/id/Other", label="Other", aliases=["Rusia"], cls="Country")
+    assert analysis.resolve_entity(H, "Rusia") == RUSSIA  # a label beats an alias
+    H.add_node("https://w3id.org/defcoop/id/Twin", label="Twin", aliases=["Rusia", "Zed"], cls="Country")
+    H.nodes["https://w3id.org/defcoop/id/Other"]["aliases"] = ["Zed"]
+    with pytest.raises(analysis.AmbiguousEntityError, match="ent:Other.*ent:Twin"):
+        analysis.resolve_entity(H, "zed")
+
+
+def test_explain_path_names_sources(ds):
+    p = analysis.explain_path(ds, "Donald Trump", "russia")
+    assert p["found"] and p["from"]["label"] == "Donald Trump" and p["to"]["iri"] == RUSSIA
+    assert [s["predicate"] for s in p["steps"]] == ["kg:signedLaw", "kg:putsPressureOn"]
+    src = p["steps"][0]["sources"][0]
+    assert src["article_name"] == "CAATSA signed"
+    assert src["sentence"] == "Donald Trump signed CAATSA on 2 August 2017."
+    assert (src["rule"], src["start"], src["end"]) == ("test.rule", 0, 44)
+    none = analysis.explain_path(ds, "Indonesia", "Russia")
+    assert not none["found"] and none["steps"] == []
+    text = analysis.report_text(analysis.analyze(ds, path=("Indonesia", "Russia")))
+    assert "Path from Indonesia to Russia: none" in text
+
+
+def test_report_text_and_markdown(ds):
+    report = analysis.analyze(ds, path=("ent:HAL", "CAATSA"))
+    text = analysis.report_text(report)
+    assert text.splitlines()[0] == "10 entities, 2 unnamed-party counts, 11 facts from 2 articles."
+    assert "| 1 | Russia | Country |" in text
+    assert "1. Hindustan Aeronautics Limited `kg:licensedProducerOf` Su-30MKI (asserted, 2000; joins Rosoboronexport as `kg:licensor`)" in text
+    assert '"HAL produces the Su-30MKI under licence since 2000." (Rosoboronexport and the Su-30MKI; rule test.rule, chars 10-61)' in text
+    md = analysis.report_markdown(report)
+    for heading in ("### Central actors", "### Communities", "### Connected components: 3", "### Path", "### Timeline", "### Facts per source"):
+        assert heading in md
+    assert "| CAATSA signed | 4 |" in md
+
+
+def test_write_report_keeps_the_build_report(tmp_path, ds):
+    (tmp_path / "report.json").write_text('{"summary": {"facts": 11}, "analysis": {"old": 1}}', encoding="utf-8")
+    (tmp_path / "report.md").write_text("# Build report\n\nkept\n", encoding="utf-8")
+    report = analysis.analyze(ds, path=("HAL", "CAATSA"))
+    analysis.write_report(report, tmp_path)
+    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert data["summary"] == {"facts": 11} and "old" not in data["analysis"]
+    assert data["path"]["steps"][0]["role"] == "kg:licensor"
+    first = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert first.startswith("# Build report\n\nkept\n") and first.count("kg analyze: begin") == 1
+    analysis.write_report(analysis.analyze(ds), tmp_path)  # again, without a path: replaced, not appended
+    second = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert second.count("kg analyze: begin") == 1 and "### Path" not in second
+    assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["path"] is None
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "report.json").write_text("[1, 2", encoding="utf-8")
+    with pytest.raises(analysis.InputError, match="not a JSON report"):
+        analysis.write_report(report, tmp_path / "bad")
+
+
+def test_analysis_triples_are_a_separate_named_graph(ds):
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import XSD
+
+    from kg.vocab import KG
+
+    quads = analysis.analysis_triples(ds)
+    assert {q[3] for q in quads} == {analysis.ANALYSIS_GRAPH}
+    assert quads == sorted(quads, key=lambda q: tuple(analysis._term_key(t) for t in q))
+    by = {(q[0], q[1]): q[2] for q in quads}
+    cent = analysis.centrality(analysis.entity_graph(ds))
+    assert by[(URIRef(RUSSIA), KG.pageRank)] == Literal(f"{cent[RUSSIA]['pagerank']:.6f}", datatype=XSD.decimal)
+    assert by[(URIRef(RUSSIA), KG.factCount)] == Literal(6, datatype=XSD.integer)
+    assert len([q for q in quads if q[1] == KG.pageRank]) == 12  # one per node
+    # adding them changes no fact, edge or node of the projection
+    before = analysis.entity_graph(ds)
+    ds2 = sample_dataset()
+    for q in quads:
+        ds2.add(q)
+    after = analysis.entity_graph(ds2)
+    assert sorted(before.edges(keys=True)) == sorted(after.edges(keys=True))
+    assert dict(before.nodes(data=True)) == dict(after.nodes(data=True))
+    assert analysis.summary(ds2)["counts"] == analysis.summary(ds)["counts"]

@@ -99,11 +99,14 @@ def test_colours_sizes_and_edge_styles(page_and_stats):
     assert hal["color"] == render.CLASS_COLOURS["Company"]
     assert russia["size"] > hal["size"]  # sized by PageRank
     edges = {e["label"]: e for e in render.edges_json(page)}
-    assert edges["signedLaw"]["dashes"] is False
-    assert edges["potentialPartnerRegion"]["dashes"] is True
-    assert edges["wantsToAcquire"]["dashes"] is True
-    assert edges["wantsToAcquire"]["color"] == render.MODALITY_STYLES["comment"][0]
-    assert edges["wantsToAcquire"]["color"] not in {edges[p]["color"] for p in edges if p != "wantsToAcquire"}
+    assert edges["signedLaw"]["dashes"] is False  # asserted: solid
+    speculated, comment = edges["potentialPartnerRegion"], edges["wantsToAcquire"]
+    planned = next(e for e in render.edges_json(page) if e["modality"] == "planned")
+    patterns = [speculated["dashes"], comment["dashes"], planned["dashes"]]
+    assert all(isinstance(p, list) and p for p in patterns)
+    assert len({tuple(p) for p in patterns}) == 3  # each non-asserted modality has its own pattern
+    assert comment["color"] == render.MODALITY_STYLES["comment"][0]
+    assert comment["color"] not in {edges[p]["color"] for p in edges if p != "wantsToAcquire"}
     # the two CAATSA -> Russia facts are bent apart, not drawn on top of each other
     bent = [e for e in render.edges_json(page) if "smooth" in e]
     assert len(bent) == 1
@@ -112,10 +115,13 @@ def test_colours_sizes_and_edge_styles(page_and_stats):
 def test_legend_and_tooltips(page_and_stats):
     page, _ = page_and_stats
     assert 'id="kg-legend"' in page
-    for cls in render.CLASS_COLOURS:
-        assert f"</span>{cls}</span>" in page
+    G = analysis.entity_graph(sample_dataset())
+    for cls in {d["cls"] for _, d in G.nodes(data=True)}:  # each class on the page, with its colour
+        assert f'data-filter="cls" value="{cls}" checked><span class="kg-dot" style="background:{render.CLASS_COLOURS[cls]}">' in page
     for modality in render.MODALITY_STYLES:
-        assert f"</span>{modality}</span>" in page
+        assert f'data-filter="mod" value="{modality}" checked>' in page
+    for predicate in {d["predicate"].split(":")[1] for _, _, d in G.edges(data=True)}:
+        assert f'data-filter="rel" value="{predicate}" checked>' in page
     edges = {e["label"]: e for e in render.edges_json(page)}
     title = edges["signedLaw"]["title"]
     assert "Donald Trump signed CAATSA on 2 August 2017." in title
@@ -125,22 +131,32 @@ def test_legend_and_tooltips(page_and_stats):
     assert "<" not in russia["title"]  # titles are plain text, never markup
 
 
-def test_hostile_text_is_escaped_everywhere(hostile_page):
+def test_hostile_text_is_data_never_markup(hostile_page):
     page = hostile_page
     for raw in ("<script>alert", "<img src=x", "<b>Report", "onerror=alert(1)>"):
-        assert raw not in page
+        assert raw not in page  # the raw markup never appears; it only exists as JSON-escaped data
     # pyvis's innerHTML popup is never switched on, even with "href" in a sentence
     assert "popup.innerHTML" not in page
+    # the data keeps the text as it was written: vis-network draws labels on a canvas and
+    # sets tooltips with innerText, and the panel uses textContent, so it shows, never runs
     nodes = render.nodes_json(page)
     evil = next(n for n in nodes if n["id"] == str(ENT.Evil))
-    assert evil["label"] == html.escape(HOSTILE_LABEL, quote=False)
+    assert evil["label"] == HOSTILE_LABEL
     assert "href" not in evil["title"].lower()
     edge = next(e for e in render.edges_json(page) if e["from"] == str(ENT.Evil))
-    assert html.escape(HOSTILE_SENTENCE, quote=False).replace("href", "hre\u2060f") in edge["title"]
-    assert html.escape(HOSTILE_TITLE, quote=False) in edge["title"]  # the article's name
+    assert HOSTILE_SENTENCE.replace("href", "hre\u2060f") in edge["title"]
+    assert HOSTILE_TITLE in edge["title"]  # the article's name
+    panel = render.panel_json(page)
+    fact = panel["facts"][edge["id"]]
+    assert fact["ev"][0][0] == HOSTILE_SENTENCE
+    assert panel["articles"][fact["ev"][0][1]]["name"] == HOSTILE_TITLE
+    # the page's own markup (heading, filters) is HTML-escaped
     assert "&lt;b&gt;Report&lt;/b&gt; &amp; &lt;script&gt;alert(&#x27;h1&#x27;)&lt;/script&gt;" in page
     # no tag carries an event handler (the inlined libraries' own tags have none either)
     assert not [a for a in _parse(page).attrs if a[1].startswith("on")]
+    # the page's own script never uses innerHTML or document.write
+    own = page[page.index('<script type="application/json" id="kg-data">'):]
+    assert "innerHTML" not in own and "document.write" not in own and "insertAdjacentHTML" not in own
 
 
 def test_same_graph_same_bytes(tmp_path):
@@ -171,8 +187,9 @@ def test_max_nodes_keeps_top_pagerank_and_says_so(tmp_path):
     out = tmp_path / "small.html"
     stats = render.render_html(chain_dataset(20), out, max_nodes=5)
     page = out.read_text(encoding="utf-8")
-    assert stats == render.RenderStats(nodes=5, edges=4, omitted_nodes=16)
-    assert "16 of 21 nodes left out" in page
+    assert (stats.nodes, stats.edges, stats.omitted_nodes) == (5, 4, 16)
+    assert stats.notes[0].startswith("16 of 21 nodes left out: only the 5 with the highest PageRank")
+    assert "16 of 21 nodes left out" in page and 'id="kg-omitted"' in page
     nodes = render.nodes_json(page)
     assert len(nodes) == 5
     assert str(ENT.Russia) in {n["id"] for n in nodes}  # the hub survives the cut
@@ -206,3 +223,62 @@ def test_failed_render_leaves_old_file(tmp_path, monkeypatch):
 def test_negative_max_nodes_is_refused(tmp_path):
     with pytest.raises(ValueError):
         render.render_html(sample_dataset(), tmp_path / "x.html", max_nodes=-1)
+
+
+def test_panel_data_lists_every_fact_of_a_node_with_evidence_and_source(page_and_stats):
+    page, _ = page_and_stats
+    panel = render.panel_json(page)
+    russia = panel["nodes"][str(ENT.Russia)]
+    assert russia["shown"] and russia["label"] == "Russia" and "Rusia" in russia["aliases"]
+    assert len(russia["facts"]) == 7  # 6 facts with another party + 1 with a literal value
+    literal = [panel["facts"][k] for k in russia["facts"] if panel["facts"][k]["lit"]]
+    assert [(f["p"], f["o"], f["m"]) for f in literal] == [("kg:totalMTCAgreements", "14", "reported")]
+    assert literal[0]["ev"][0][0] == "Fourteen agreements in all, said Belousov."
+    agent = next(panel["facts"][k] for k in russia["facts"] if panel["facts"][k]["p"] == "kg:officialExportAgentOf")
+    assert [panel["articles"][e[1]]["name"] for e in agent["ev"]] == ["CAATSA signed", "Rosoboronexport and the Su-30MKI"]
+    hal = panel["facts"][panel["nodes"][str(ENT.HAL)]["facts"][0]]
+    assert dict((q, v) for q, v in hal["q"])["kg:licensor"] == [str(ENT.Rosoboronexport)]
+    assert panel["notes"] == []
+
+
+def test_focus_and_hops_keep_the_neighbourhood_and_say_so(tmp_path):
+    out = tmp_path / "focus.html"
+    stats = render.render_html(sample_dataset(), out, focus="donald trump", hops=1)
+    ids = {n["id"] for n in render.nodes_json(out.read_text(encoding="utf-8"))}
+    assert ids == {str(ENT.Donald_Trump), str(ENT.CAATSA)}
+    assert stats.omitted_nodes == 10 and "1-hop neighbourhood of Donald Trump" in stats.notes[0]
+    two = render.render_html(sample_dataset(), tmp_path / "two.html", focus="ent:Donald_Trump", hops=2)
+    page = (tmp_path / "two.html").read_text(encoding="utf-8")
+    assert str(ENT.Russia) in {n["id"] for n in render.nodes_json(page)}
+    panel = render.panel_json(page)
+    # Russia's facts with parties not on the page are still in its panel, marked as not shown
+    russia = panel["nodes"][str(ENT.Russia)]
+    others = {panel["facts"][k]["o"] for k in russia["facts"]} | {panel["facts"][k]["s"] for k in russia["facts"]}
+    assert str(ENT.SoutheastAsia) in others and panel["nodes"][str(ENT.SoutheastAsia)]["shown"] is False
+    assert two.omitted_nodes > 0 and "left out" in page
+    with pytest.raises(analysis.UnknownEntityError):
+        render.render_html(sample_dataset(), tmp_path / "x.html", focus="Atlantis")
+
+
+def test_classes_keep_only_those_classes_and_subclasses(tmp_path):
+    stats = render.render_html(sample_dataset(), tmp_path / "c.html", classes=["country,Person"])
+    nodes = render.nodes_json((tmp_path / "c.html").read_text(encoding="utf-8"))
+    assert {n["cls"] for n in nodes} == {"Country", "Person"} and stats.nodes == 4
+    assert "only the classes Country, Person" in stats.notes[0]
+    render.render_html(sample_dataset(), tmp_path / "o.html", classes=["Organization"])
+    nodes = render.nodes_json((tmp_path / "o.html").read_text(encoding="utf-8"))
+    assert {n["cls"] for n in nodes} == {"Company"}  # Organization keeps its subclass Company
+    with pytest.raises(render.RenderOptionError, match="unknown class 'Planet'"):
+        render.render_html(sample_dataset(), tmp_path / "x.html", classes=["Planet"])
+    with pytest.raises(render.RenderOptionError):
+        render.render_html(sample_dataset(), tmp_path / "x.html", focus="Russia", hops=-1)
+
+
+def test_layout_keeps_components_apart_and_close(page_and_stats):
+    page, _ = page_and_stats
+    pos = {n["id"]: (n["x"], n["y"]) for n in render.nodes_json(page)}
+    xs, ys = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
+    # packed, not flung to a rim: the whole drawing is a few edge lengths across
+    assert max(xs) - min(xs) < 12 * render.PIXELS_PER_EDGE and max(ys) - min(ys) < 12 * render.PIXELS_PER_EDGE
+    a, b = pos[str(ENT.Indonesia)], pos[str(ENT["Mi-17V5"])]
+    assert abs(a[0] - b[0]) + abs(a[1] - b[1]) < 3 * render.PIXELS_PER_EDGE  # a 2-node component stays together

@@ -1,4 +1,6 @@
-"""Write the graph and the fact table: Turtle, TriG, JSON-LD (local context), N-Quads, CSV.
+"""Write the graph and the fact table: Turtle, TriG, JSON-LD (local context), N-Quads,
+N-Triples, CSV, and the entity projection as GraphML and GEXF for graph tools (Gephi, yEd,
+Cytoscape).
 
 Every file is written atomically (a temporary file in the same folder, then a rename), so
 an interrupted build leaves the previous outputs whole.
@@ -10,6 +12,7 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -37,6 +40,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
             fh.write(raw)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are for sharing
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -44,6 +48,12 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def union_graph(ds: Dataset) -> Graph:
@@ -54,11 +64,23 @@ def union_graph(ds: Dataset) -> Graph:
     return g
 
 
-def jsonld_context() -> dict:
-    """The project's JSON-LD context, read from the installed ontology folder (never fetched)."""
+def jsonld_context(graph=None) -> dict:
+    """The project's JSON-LD context, read from the installed ontology folder (never fetched).
+
+    With a graph built on another base IRI, its instance prefixes (ent:, fact:, ...) are
+    taken from the graph, so the document stays compact.
+    """
     text = (resources.files("kg.ontology") / "context.jsonld").read_text(encoding="utf-8")
     ctx = json.loads(text)
-    return ctx.get("@context", ctx)
+    ctx = dict(ctx.get("@context", ctx))
+    if graph is not None:
+        from .iri import INSTANCE_PATHS, instance_prefixes
+
+        bound = instance_prefixes(graph)
+        for prefix in INSTANCE_PATHS:
+            if prefix in ctx and prefix in bound:
+                ctx[prefix] = bound[prefix]
+    return ctx
 
 
 def serialize_turtle(ds: Dataset) -> str:
@@ -66,7 +88,31 @@ def serialize_turtle(ds: Dataset) -> str:
 
 
 def serialize_trig(ds: Dataset) -> str:
-    return ds.serialize(format="trig")
+    """TriG with the named graphs in IRI order (rdflib's own writer orders them by hash, so
+    its output changed with PYTHONHASHSEED); the default graph, if not empty, comes first."""
+    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+    prefixes: set[str] = set()
+    blocks = []
+    contexts = [c for c in ds.graphs() if len(c)]
+    for ctx in sorted(contexts, key=lambda c: (c.identifier != DATASET_DEFAULT_GRAPH_ID, str(c.identifier))):
+        g = Graph()
+        for prefix, ns in ds.namespaces():
+            g.bind(prefix, ns, override=True, replace=True)
+        for t in ctx:
+            g.add(t)
+        body = []
+        for line in g.serialize(format="turtle").splitlines():
+            if line.startswith("@prefix "):
+                prefixes.add(line)
+            elif line.strip() or body:
+                body.append(line)
+        while body and not body[-1].strip():
+            body.pop()
+        label = "" if ctx.identifier == DATASET_DEFAULT_GRAPH_ID else ctx.identifier.n3() + " "
+        # not re-indented: a line may continue a multi-line (triple-quoted) literal
+        blocks.append(label + "{\n" + "\n".join(body) + "\n}\n")
+    return "".join(line + "\n" for line in sorted(prefixes)) + "\n" + "\n".join(blocks)
 
 
 def serialize_nquads(ds: Dataset) -> str:
@@ -75,10 +121,16 @@ def serialize_nquads(ds: Dataset) -> str:
 
 
 def serialize_jsonld(ds: Dataset) -> str:
-    text = ds.serialize(format="json-ld", context=jsonld_context(), auto_compact=True)
+    text = ds.serialize(format="json-ld", context=jsonld_context(ds), auto_compact=True)
     # re-dump with sorted keys and a stable order of nodes, so the file is byte-stable
     doc = json.loads(text)
     return json.dumps(_stable(doc), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def serialize_ntriples(ds: Dataset) -> str:
+    """The union of every named graph as N-Triples, sorted, each triple once."""
+    lines = union_graph(ds).serialize(format="nt").splitlines()
+    return "".join(line + "\n" for line in sorted(set(lines)) if line.strip())
 
 
 def _stable(x):
@@ -138,3 +190,72 @@ def facts_csv(facts: Iterable[Fact], pack: RulePack, sources: dict[str, str]) ->
     for row in sorted(rows, key=lambda r: (r[11], r[13], r[1], r[3], r[4])):
         w.writerow(row)
     return buf.getvalue()
+
+
+# --- the entity projection for graph tools --------------------------------------------------
+
+GRAPH_FORMATS = ("graphml", "gexf", "nquads", "ntriples", "turtle", "trig", "jsonld")
+
+
+def _plain(value):
+    """An attribute value GraphML and GEXF can hold: str, int, float or bool; None -> ""; the
+    rest as sorted-key JSON text."""
+    if value is None:
+        return ""
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def projection_for_tools(graph):
+    """``kg.analysis.entity_graph`` with every attribute a string or a number, plus
+    ``evidence_count`` and ``sentence`` (the first evidence sentence) on each edge."""
+    import networkx as nx
+
+    from .analysis import entity_graph
+
+    G = entity_graph(graph)
+    H = nx.MultiDiGraph()
+    for n, data in G.nodes(data=True):
+        H.add_node(n, **{k: _plain(v) for k, v in sorted(data.items())})
+    for u, v, key, data in G.edges(keys=True, data=True):
+        attrs = {k: _plain(x) for k, x in sorted(data.items())}
+        evidence = data.get("evidence") or []
+        attrs["evidence_count"] = len(evidence)
+        attrs["sentence"] = " ".join(str(evidence[0][0]).split()) if evidence else ""
+        H.add_edge(u, v, key=key, **attrs)
+    return H
+
+
+def serialize_graphml(graph) -> str:
+    """The entity projection as GraphML (node id and edge id: the IRI of the entity / fact)."""
+    import networkx as nx
+
+    return "\n".join(nx.generate_graphml(projection_for_tools(graph), encoding="utf-8", prettyprint=True)) + "\n"
+
+
+def serialize_gexf(graph) -> str:
+    """The entity projection as GEXF 1.2 (Gephi), without the writer's date, so it is byte-stable."""
+    import networkx as nx
+
+    text = "\n".join(nx.generate_gexf(projection_for_tools(graph), encoding="utf-8", prettyprint=True)) + "\n"
+    return re.sub(r' lastmodifieddate="[0-9-]+"', "", text, count=1)
+
+
+def export_graph(source, fmt: str, out: str | Path) -> Path:
+    """Load a build folder or RDF file and write it in ``fmt`` (one of GRAPH_FORMATS) to ``out``."""
+    from .errors import InputError
+    from .query import load_graph
+
+    writers = {
+        "graphml": serialize_graphml, "gexf": serialize_gexf, "nquads": serialize_nquads,
+        "ntriples": serialize_ntriples, "turtle": serialize_turtle, "trig": serialize_trig, "jsonld": serialize_jsonld,
+    }
+    if fmt not in writers:
+        raise InputError(f"unknown export format {fmt!r}; use one of {', '.join(GRAPH_FORMATS)}")
+    out = Path(out)
+    if out.is_dir():
+        raise InputError(f"{out}: is a folder; give a file name for --out")
+    ds = load_graph(source)
+    write_atomic(out, writers[fmt](ds))
+    return out

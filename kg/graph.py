@@ -47,7 +47,23 @@ def term_node(t: Term):
         return qname_to_iri(t.value)
     if t.datatype in (None, "string"):
         return Literal(t.value)
+    if t.datatype == "decimal":  # canonical form: "40" would come back from Turtle as 40.0
+        return Literal(canonical_decimal(t.value), datatype=XSD.decimal)
     return Literal(t.value, datatype=XSD[t.datatype])
+
+
+def canonical_decimal(text: str) -> str:
+    """The canonical xsd:decimal lexical form, which every serialisation keeps unchanged.
+
+    >>> [canonical_decimal(x) for x in ("40", "40.50", "-0", "0.25", "1e2")]
+    ['40.0', '40.5', '0.0', '0.25', '100.0']
+    """
+    from decimal import Decimal
+
+    s = format(Decimal(text).normalize(), "f")
+    if s.startswith("-") and Decimal(s) == 0:
+        s = s[1:]
+    return s if "." in s else s + ".0"
 
 
 def fact_iri(f: Fact) -> URIRef:

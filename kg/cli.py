@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import typer
 from rich.console import Console
@@ -32,6 +32,12 @@ class ResultFormat(str, Enum):
     tsv = "tsv"
     json = "json"
     xml = "xml"
+
+
+class StoreKind(str, Enum):
+    auto = "auto"
+    rdflib = "rdflib"
+    oxigraph = "oxigraph"
 
 
 def _fail(e: KGError) -> None:
@@ -97,15 +103,18 @@ def query(
     sparql: str = typer.Argument(..., help="A SPARQL query, or a .rq file."),
     fmt: ResultFormat = typer.Option(ResultFormat.table, "--format", "-f", help="Output format."),
     allow_network: bool = typer.Option(False, "--allow-network", help="Permit SERVICE and FROM <url> (off by default)."),
+    timeout: float = typer.Option(30.0, "--timeout", min=0, help="Stop the query after this many seconds (0: no limit)."),
+    store: StoreKind = typer.Option(StoreKind.auto, "--store", help="Query engine: rdflib, oxigraph, or auto (oxigraph for large graphs)."),
 ) -> None:
     """Run a SPARQL query with the ontology's prefixes (kg:, ent:, prov:, ...) pre-bound.
 
-    Example: kg query build examples/queries/cq1_licence.rq --format csv
+    Example: kg query build examples/queries/cq1_licence.rq --format csv --store oxigraph
     """
-    from .query import format_result, load_graph, run_query
+    from .query import format_result, open_graph, run_query
 
     try:
-        result = run_query(load_graph(graph), sparql, allow_network=allow_network)
+        g = open_graph(graph, store=store.value, allow_network=allow_network)
+        result = run_query(g, sparql, allow_network=allow_network, timeout=timeout or None)
         if fmt is ResultFormat.table and result.kind == "SELECT":
             table = Table(*result.variables, show_lines=False)
             for row in result.rows:
@@ -120,22 +129,58 @@ def query(
         _fail(e)
 
 
+class ReportFormat(str, Enum):
+    human = "human"
+    turtle = "turtle"
+
+
 @app.command()
-def validate(graph: Path = typer.Argument(..., help="A build folder or an RDF file.")) -> None:
+def validate(
+    graph: Path = typer.Argument(..., help="A build folder or an RDF file."),
+    fmt: ReportFormat = typer.Option(ReportFormat.human, "--format", "-f", help="human text, or the SHACL report graph in Turtle."),
+) -> None:
     """Validate a graph against the project's SHACL shapes. Exit 0 conforms, 1 does not, 2 error.
 
-    Example: kg validate build
+    Example: kg validate build --format turtle > report.ttl
     """
-    from .export import union_graph
-    from .query import load_graph
-    from .validate import validate_graph
+    from .validate import format_report, validate_path
 
     try:
-        result = validate_graph(union_graph(load_graph(graph)))
+        result = validate_path(graph)
+        text = format_report(result, fmt.value)
     except KGError as e:
         _fail(e)
-    out.print(result.text.strip(), markup=False, highlight=False)
+    sys.stdout.write(text)
     raise typer.Exit(0 if result.conforms else 1)
+
+
+class ExportFormat(str, Enum):
+    graphml = "graphml"
+    gexf = "gexf"
+    nquads = "nquads"
+    ntriples = "ntriples"
+    turtle = "turtle"
+    trig = "trig"
+    jsonld = "jsonld"
+
+
+@app.command()
+def export(
+    graph: Path = typer.Argument(..., help="A build folder or an RDF file."),
+    fmt: ExportFormat = typer.Option(..., "--format", "-f", help="graphml/gexf: the entity graph for Gephi, yEd, Cytoscape; the others: RDF."),
+    out_file: Path = typer.Option(..., "--out", "-o", help="The file to write (written atomically)."),
+) -> None:
+    """Write a graph in another format: GraphML or GEXF of the entities and facts, or RDF.
+
+    Example: kg export build --format gexf --out build/graph.gexf
+    """
+    from .export import export_graph
+
+    try:
+        path = export_graph(graph, fmt.value, out_file)
+    except KGError as e:
+        _fail(e)
+    err.print(f"wrote {path}", markup=False, highlight=False)
 
 
 @app.command("eval")
@@ -220,6 +265,102 @@ def coverage(
     for source, start, end, entities, sentence in rows:
         out.print(f"{source} [{start}:{end}] ({', '.join(entities)}): {sentence}", markup=False, highlight=False)
     err.print(f"{len(rows)} sentence{'s' if len(rows) != 1 else ''} with known entities and no fact", highlight=False)
+
+
+@app.command()
+def analyze(
+    graph: Path = typer.Argument(..., help="A build folder or an RDF file."),
+    path: Optional[Tuple[str, str]] = typer.Option(None, "--path", help="Two entities (ids, labels or aliases, any case): explain the shortest chain of facts between them."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="A folder: write (or update) the analysis sections of its report.json and report.md."),
+    top: int = typer.Option(10, "--top", min=1, help="How many central actors to list."),
+) -> None:
+    """Central actors (PageRank, betweenness, facts) and, with --path, the explained chain of facts between two entities.
+
+    Example: kg analyze build --path HAL CAATSA
+    """
+    from .analysis import report_text, run_analysis
+    from .query import load_graph
+
+    try:
+        report, written = run_analysis(load_graph(graph), path=path if path and all(path) else None, out_dir=out_dir, top=top)
+    except KGError as e:
+        _fail(e)
+    out.print(report_text(report).rstrip("\n"), markup=False, highlight=False)
+    for f in written:
+        err.print(f"wrote {f}", markup=False, highlight=False)
+
+
+@app.command()
+def render(
+    graph: Path = typer.Argument(..., help="A build folder or an RDF file."),
+    out_file: Path = typer.Option(..., "--out", "-o", help="The HTML file to write (self-contained, works offline)."),
+    focus: Optional[str] = typer.Option(None, "--focus", help="Draw only the neighbourhood of this entity (id, label or alias)."),
+    hops: int = typer.Option(1, "--hops", min=0, help="With --focus: how many facts away from it to go."),
+    classes: Optional[List[str]] = typer.Option(None, "--classes", help="Draw only these classes, e.g. Country,Person (repeatable; Organization keeps its subclasses)."),
+    max_nodes: int = typer.Option(500, "--max-nodes", min=0, help="Draw at most this many nodes, those with the highest PageRank."),
+    title: str = typer.Option("Defence cooperation graph", "--title", help="The page's heading."),
+) -> None:
+    """Write the interactive view of a graph (or of a part of it) as one offline HTML page.
+
+    Example: kg render build --out russia.html --focus Russia --hops 2 --classes Country,Person,Organization
+    """
+    from .query import load_graph
+    from .render import render_html
+
+    try:
+        stats = render_html(load_graph(graph), out_file, title=title, max_nodes=max_nodes, focus=focus, hops=hops, classes=classes)
+    except KGError as e:
+        _fail(e)
+    err.print(f"wrote {out_file}: {stats.nodes} nodes, {stats.edges} facts drawn", markup=False, highlight=False)
+    for note in stats.notes:
+        err.print(note, markup=False, highlight=False)
+
+
+@app.command()
+def serve(
+    build_dir: Path = typer.Argument(..., help="A build folder (it needs graph.nq; graph.html is served too)."),
+    port: int = typer.Option(7878, "--port", "-p", min=0, max=65535, help="Port on 127.0.0.1."),
+) -> None:
+    """Serve a build read-only on 127.0.0.1: SPARQL 1.1 Protocol at /sparql (oxigraph) and the HTML view at /.
+
+    SERVICE and updates are refused; the project's prefixes are pre-bound. Stop with Ctrl-C.
+
+    Example: kg serve build --port 7878
+    """
+    from .serve import serve as run_serve
+
+    try:
+        server = run_serve(build_dir, port=port)
+    except KGError as e:
+        _fail(e)
+    out.print(f"SPARQL endpoint: {server.sparql_url}  ({server.triples} quads, read-only)", markup=False, highlight=False)
+    out.print(f"HTML view:       {server.html_url}", markup=False, highlight=False)
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+
+
+@app.command()
+def push(
+    graph: Path = typer.Argument(..., help="A build folder or an RDF file."),
+    endpoint: str = typer.Option(..., "--endpoint", "-e", help="Graph Store Protocol URL, e.g. http://127.0.0.1:7878/store"),
+) -> None:
+    """Upload every named graph to a store over the SPARQL 1.1 Graph Store Protocol (one PUT per graph).
+
+    Example: kg push build --endpoint http://127.0.0.1:7878/store
+    """
+    from .push import push as run_push
+
+    try:
+        summary = run_push(graph, endpoint)
+    except KGError as e:
+        _fail(e)
+    for g in summary.graphs:
+        out.print(f"{g.status} {g.graph} ({g.triples} triples)", markup=False, highlight=False)
+    err.print(f"pushed {len(summary.graphs)} graphs, {summary.triples} triples in {summary.seconds:.2f} s", markup=False, highlight=False)
 
 
 @rules_app.command("test")

@@ -15,13 +15,15 @@ from typing import Callable, Iterable
 from .documents import assign_slugs, find_articles, read_document
 from .errors import DocumentError
 from .export import (
-    facts_csv, serialize_jsonld, serialize_nquads, serialize_trig, serialize_turtle, union_graph, write_atomic,
+    facts_csv, serialize_gexf, serialize_graphml, serialize_jsonld, serialize_nquads, serialize_trig, serialize_turtle,
+    union_graph, write_atomic,
 )
 from .extract import DocResult, extract_document, merge_facts
 from .graph import build_dataset
 from .rules import RulePack, load_pack
 
-OUTPUTS = ("graph.ttl", "graph.trig", "graph.nq", "graph.jsonld", "facts.csv", "graph.html", "report.md", "report.json")
+OUTPUTS = ("graph.ttl", "graph.trig", "graph.nq", "graph.jsonld", "facts.csv", "graph.graphml", "graph.gexf",
+           "graph.html", "report.md", "report.json")
 
 
 @dataclass(frozen=True)
@@ -84,15 +86,45 @@ def unmatched_sentences(paths, *, rules=None) -> list[tuple[str, int, int, tuple
     return rows
 
 
-def build(paths: Iterable[str | Path], out_dir: str | Path, *, rules: str | Path | None = None, progress: Progress | None = None) -> BuildSummary:
-    """Read articles, extract, build the dataset, validate it, write every output into out_dir."""
+def assemble_dataset(results: list[DocResult], pack: RulePack, *, base_iri: str | None = None):
+    """The dataset a build writes: the extracted facts (one named graph per article, one for
+    entities) and the network measures in their own named graph, under base_iri if given."""
+    from .analysis import analysis_triples
+
+    ds = build_dataset(results, pack)
+    for quad in analysis_triples(ds):
+        ds.add(quad)
+    if base_iri:
+        from .iri import rebase
+
+        ds = rebase(ds, base_iri)
+    return ds
+
+
+def build(
+    paths: Iterable[str | Path],
+    out_dir: str | Path,
+    *,
+    rules: str | Path | None = None,
+    progress: Progress | None = None,
+    base_iri: str | None = None,
+) -> BuildSummary:
+    """Read articles, extract, build the dataset, validate it, write every output into out_dir.
+
+    Network measures (PageRank, betweenness, communities) go into their own named graph,
+    apart from the extracted facts. With base_iri, instance IRIs are minted under it.
+    """
     from .analysis import summary as analyse
     from .render import render_html
     from .validate import validate_graph
 
+    if base_iri:
+        from .iri import check_base
+
+        check_base(base_iri)
     pack = load_pack(rules)
     results, skipped = extract_all(paths, pack, progress)
-    ds = build_dataset(results, pack)
+    ds = assemble_dataset(results, pack, base_iri=base_iri)
     union = union_graph(ds)
     validation = validate_graph(union)
     facts = merge_facts(f for r in results for f in r.facts)
@@ -121,6 +153,8 @@ def build(paths: Iterable[str | Path], out_dir: str | Path, *, rules: str | Path
     write_atomic(out / "graph.nq", serialize_nquads(ds))
     write_atomic(out / "graph.jsonld", serialize_jsonld(ds))
     write_atomic(out / "facts.csv", facts_csv(facts, pack, sources))
+    write_atomic(out / "graph.graphml", serialize_graphml(ds))
+    write_atomic(out / "graph.gexf", serialize_gexf(ds))
     render_html(ds, out / "graph.html", title="Defence cooperation graph")
     report = {
         "summary": _summary_dict(summary),

@@ -63,6 +63,7 @@ def build(
     rules: Optional[Path] = typer.Option(None, "--rules", help="A rule pack (folder of YAML files); default: the pack shipped with kg."),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when any input was skipped."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    base_iri: Optional[str] = typer.Option(None, "--base-iri", help="Base of instance IRIs (default https://w3id.org/defcoop/); ends with '/'."),
 ) -> None:
     """Extract facts from articles and write the graph, the fact table, the HTML view and a report.
 
@@ -78,7 +79,7 @@ def build(
             def progress(i: int, total: int, path: str) -> None:
                 bar.update(task, total=total, completed=i, description=f"extracting {Path(path).name}" if path else "writing")
 
-            summary = run_build(paths, out_dir, rules=rules, progress=progress)
+            summary = run_build(paths, out_dir, rules=rules, progress=progress, base_iri=base_iri)
     except KGError as e:
         _fail(e)
     table = Table(title=f"kg build -> {summary.out_dir}", show_header=True)

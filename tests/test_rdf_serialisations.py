@@ -21,7 +21,7 @@ from rdflib.compare import isomorphic
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kg.build import OUTPUTS
-from kg.graph import build_dataset
+from kg.build import assemble_dataset
 
 from conftest import ROOT, seeds_dir
 
@@ -103,8 +103,8 @@ def assert_same(got: dict[str, Graph], want: dict[str, Graph], *, named: bool) -
 @pytest.fixture(scope="module")
 def reference(seed_results, pack):
     """The rdflib dataset the build serialises, made again in memory from the same facts."""
-    graphs = from_dataset(build_dataset(list(seed_results.values()), pack))
-    assert len(graphs) == 3 and sum(len(g) for g in graphs.values()) > 500
+    graphs = from_dataset(assemble_dataset(list(seed_results.values()), pack))
+    assert len(graphs) == 4 and sum(len(g) for g in graphs.values()) > 500
     return graphs
 
 

@@ -19,6 +19,7 @@ from .documents import COMMENT, Document, Sentence
 from .rules.gazetteer import Mention
 from .rules.pack import FactTemplate, Ref, Rule, RulePack
 from .rules.pattern import PLACEHOLDER_INDEX, placeholder
+from .rules.prefilter import Prefilter
 from .rules.text import fold, tokens
 from .rules.values import Value
 
@@ -189,15 +190,26 @@ def _slot_values(view: _SentenceView, rule: Rule, m, pack: RulePack, compiled) -
     return out
 
 
+def _patterns(pack: RulePack, rules: list[Rule]) -> tuple[list[tuple[Rule, object]], Prefilter]:
+    """The (rule, compiled pattern) pairs of a rule list in order, and their prefilter (made once per pack)."""
+    cache = pack.__dict__.setdefault("_prefilters", {})
+    key = id(rules)
+    if key not in cache or cache[key][0] is not rules:
+        pairs = [(rule, compiled) for rule in rules for compiled in rule.patterns]
+        cache[key] = (rules, pairs, Prefilter([c.regex for _, c in pairs]))
+    return cache[key][1], cache[key][2]
+
+
 def _candidates(view: _SentenceView, pack: RulePack, rules: list[Rule]) -> list[_Candidate]:
     cands: list[_Candidate] = []
-    for rule in rules:
-        for compiled in rule.patterns:
-            for m in compiled.regex.finditer(view.stream):
-                if m.end() == m.start():
-                    continue
-                first, last = view.token_range(m.start(), m.end())
-                cands.append(_Candidate(rule, m, _slot_values(view, rule, m, pack, compiled), first, last))
+    pairs, prefilter = _patterns(pack, rules)
+    for i in prefilter.candidates(view.stream):  # only patterns whose required words occur
+        rule, compiled = pairs[i]
+        for m in compiled.regex.finditer(view.stream):
+            if m.end() == m.start():
+                continue
+            first, last = view.token_range(m.start(), m.end())
+            cands.append(_Candidate(rule, m, _slot_values(view, rule, m, pack, compiled), first, last))
     return cands
 
 
@@ -278,8 +290,11 @@ class _Filler:
                         return [q] if q is not None else self.refs(ref.default)
                     return [f.subject if ref.role == "subject" else f.object]
             return self.refs(ref.default)
-        if ref.kind == "anaphor":
-            for m in reversed(self.state.history):
+        if ref.kind == "anaphor":  # the latest mention of the class before the match, not one the match binds
+            bound = {id(v) for vals in self.cand.slots.values() for v in vals}
+            start = self.view.spans[self.cand.first][0]
+            earlier = [m for m in self.view.items if isinstance(m, Mention) and m.end <= start and id(m) not in bound]
+            for m in reversed([*self.state.history, *earlier]):
                 if ref.name in self.pack.ancestors(m.entity.cls):
                     return [Term("entity", m.entity.id)]
             return self.refs(ref.default)
@@ -356,6 +371,8 @@ class _Filler:
                     q.append(("kg:dateModifier", Term("literal", v.modifier, "string")))
                 if v.period:
                     q.append(("kg:datePeriod", Term("literal", v.period, "string")))
+            if template.orient_by_origin:
+                subj, q = self._orient(subj, obj, q)
             m, c = modality, cue
             if speaker is not None and template.attributable and speaker.entity.id != subj.value:
                 q.append(("kg:speaker", Term("entity", speaker.entity.id)))
@@ -365,6 +382,24 @@ class _Filler:
                 q.append(("kg:statedOn", _term(self.state.statement_date)))
             out.append(Fact(subj, pred.value, obj, m, template.type, status, c, tuple(sorted(set(q))), (ev,)))
         return out
+
+    def _orient(self, subj: Term, item: Term, q: list) -> tuple[Term, list]:
+        """'India dan Rusia sepakat memperpanjang lisensi Su-30MKI': of two parties written in
+        either order, the licensor is the one from the system's country of origin."""
+        ents = self.pack.gazetteer.entities
+        origin = getattr(ents.get(item.value), "country", None)
+        lic = next((t for p, t in q if p == "kg:licensor"), None)
+        if origin is None or lic is None:
+            return subj, q
+
+        def owner(t: Term) -> str | None:
+            e = ents.get(t.value)
+            return t.value if e is not None and e.cls == "Country" else getattr(e, "country", None)
+
+        if owner(subj) == origin and owner(lic) != origin:
+            q = [(p, subj if p == "kg:licensor" else t) for p, t in q]
+            return lic, q
+        return subj, q
 
     @staticmethod
     def _object_slots(template: FactTemplate) -> set[str]:

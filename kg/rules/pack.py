@@ -28,7 +28,8 @@ TOP_KEYS = {"classes", "entities", "lexicons", "values", "boilerplate", "attribu
 ENTITY_KEYS = {"id", "class", "labels", "aliases", "wikidata", "country", "note"}
 RULE_KEYS = {"id", "label", "priority", "group", "suppresses", "pattern", "modality", "facts", "examples", "note"}
 ATTRIBUTION_KEYS = {"id", "label", "pattern", "examples", "note"}
-FACT_KEYS = {"subject", "predicate", "object", "type", "status", "modality", "qualifiers", "attributable", "date_from_sentence"}
+FACT_KEYS = {"subject", "predicate", "object", "type", "status", "modality", "qualifiers", "attributable",
+             "date_from_sentence", "orient_by_origin"}
 MODALITIES = ("asserted", "reported", "planned", "speculated", "negated")
 STATUSES = ("signed", "in_force", "in_progress", "enacted", "delivered", "completed", "cancelled", "threatened")
 ID_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -89,6 +90,7 @@ class FactTemplate:
     qualifiers: tuple[tuple[str, Ref], ...]
     attributable: bool = True
     date_from_sentence: bool = True
+    orient_by_origin: bool = False  # swap subject and kg:licensor when the subject is the item's origin
 
 
 @dataclass
@@ -515,4 +517,5 @@ class _Builder:
         if None in (subject, predicate, obj):
             return None
         return FactTemplate(subject, predicate, obj, typ, status, modality, tuple(quals),
-                            bool(t.get("attributable", True)), bool(t.get("date_from_sentence", True)))
+                            bool(t.get("attributable", True)), bool(t.get("date_from_sentence", True)),
+                            bool(t.get("orient_by_origin", False)))

@@ -12,6 +12,8 @@ by single spaces. A pattern is a sequence of:
 | `@lexicon` | any form of a shared lexicon (`@sign`: menandatangani, meneken, signed, ...) |
 | `=EntityId` | a mention of that gazetteer entity |
 | `...N` | a gap of 0 to N tokens (N <= 40), never beyond the sentence |
+| `...N!` | a gap that passes no entity mention |
+| `{name:Class!}` | the mention nearest to what follows: the next gap passes no other mention of the class |
 | `{name:Class}` | a mention of an entity of that class or a subclass; `Class1|Class2` for either |
 | `{name:Date}`, `{name:Year}`, `{name:Number}`, `{name:Percent}` | a recognised value |
 | `{name:Class+N}` | a list of mentions, at most N tokens between two (default 4) |
@@ -31,7 +33,7 @@ from .text import fold_phrase
 VALUE_KINDS = ("Date", "Year", "Number", "Percent")
 MAX_GAP = 40
 _TOKEN = re.compile(
-    r"\{[^}]*\}\??|\.\.\.\d*|\(|\)\??|\||=[A-Za-z0-9_-]+\??|@[A-Za-z0-9_-]+\??|\\.\??|[^\s(){}|]+"
+    r"\{[^}]*\}\??|\.\.\.\d*!?|\(|\)\??|\||=[A-Za-z0-9_-]+\??|@[A-Za-z0-9_-]+\??|\\.\??|[^\s(){}|]+"
 )
 _SLOT = re.compile(r"^\{\s*([a-z_][a-z0-9_]*)\s*:\s*(.+?)\s*\}(\??)$")
 ANY_TOKEN = r"[^ ]+ "
@@ -106,6 +108,7 @@ class PatternCompiler:
 
     def _seq(self, toks, pos, slots, depth):
         alts, parts = [], []
+        self._nearest = None  # classes of a {slot:Class!} just compiled: the next gap may not pass them
         while pos < len(toks):
             t = toks[pos]
             if t == "|":
@@ -125,25 +128,35 @@ class PatternCompiler:
                 parts.append(f"(?:{inner})" + ("?" if close.endswith("?") else ""))
                 pos += 1
                 continue
-            parts.append(self._atom(t, slots))
+            nearest = self._nearest
+            self._nearest = None
+            parts.append(self._atom(t, slots, nearest))
             pos += 1
         alts.append("".join(parts))
         if any(not a for a in alts):
             raise PatternError("empty alternative in '(...|...)'")
         return pos, "|".join(alts) if len(alts) > 1 else alts[0]
 
-    def _atom(self, t: str, slots: dict[str, Slot]) -> str:
+    def _atom(self, t: str, slots: dict[str, Slot], nearest: tuple[str, ...] | None = None) -> str:
         optional = len(t) > 1 and t.endswith("?") and not t.endswith("\\?")
         core = t[:-1] if optional else t
         if core.startswith("{"):
             rx = self._slot(core, slots)
         elif core.startswith("..."):
-            n = core[3:]
-            if not n:
-                raise PatternError("a gap needs a bound: write ...5, not ...")
+            n, no_entity = core[3:], core.endswith("!")
+            n = n.rstrip("!")
+            if not n.isdigit():
+                raise PatternError("a gap needs a bound: write ...5 (or ...5! for a gap with no entity), not ...")
             if int(n) > MAX_GAP:
                 raise PatternError(f"gap ...{n} is longer than {MAX_GAP} tokens")
-            rx = f"(?:{ANY_TOKEN}){{0,{int(n)}}}?"
+            if no_entity:
+                token = "(?:(?!«[^»|]*\\|[^#»]+#)[^ ]+ )"
+            elif nearest:
+                cls = "|".join(re.escape(c) for c in nearest)
+                token = f"(?:(?!«(?:[^»|]*,)?(?:{cls})(?:,[^»|]*)?\\|)[^ ]+ )"
+            else:
+                token = f"(?:{ANY_TOKEN})"
+            rx = f"{token}{{0,{int(n)}}}?"
         elif core.startswith("@"):
             rx = self.lexicon_regex(core[1:])
         elif core.startswith("="):
@@ -175,8 +188,12 @@ class PatternCompiler:
                 raise PatternError(f"unknown entity ={eid} in slot '{name}'")
             slots[name] = Slot(name, "entity", classes=("Entity",), entity=eid)
             return _item(("Entity",), name).replace(r"\|[^»#]*#", r"\|" + re.escape(eid) + "#")
+        nearest = spec.endswith("!")
+        spec = spec.rstrip("!")
         lm = re.match(r"^(.+?)\+(\d*)$", spec)
         classes = tuple(c.strip() for c in (lm.group(1) if lm else spec).split("|"))
+        if nearest:
+            self._nearest = classes
         unknown = [c for c in classes if c not in self.classes]
         if unknown:
             raise PatternError(f"unknown class {', '.join(unknown)} in slot '{name}'; known: {', '.join(sorted(self.classes))}")

@@ -42,8 +42,9 @@ def fold(text: str) -> str:
 
 
 # A token: a word (letters/digits, inner hyphens, apostrophes, dots or slashes between
-# digits), a possessive "'s", or one punctuation character.
-TOKEN = re.compile(r"'s\b|[^\W_]+(?:(?:[-'/.][^\W_]+)|(?:-(?=[^\W_])))*|[^\w\s]", re.UNICODE)
+# digits), a possessive "'s" (split off: "military's" -> "military", "'s"), or one
+# punctuation character.
+TOKEN = re.compile(r"'s\b|[^\W_]+(?:(?:[-/.][^\W_]+)|(?:'(?!s\b)[^\W_]+)|(?:-(?=[^\W_])))*|[^\w\s]", re.UNICODE)
 
 
 def tokens(text: str) -> list[tuple[str, int, int]]:

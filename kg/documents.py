@@ -8,6 +8,8 @@ from the rule pack, not code.
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -16,12 +18,19 @@ from typing import Iterable, Iterator
 
 import yaml
 
+from . import timebound
 from .errors import DocumentError, InputError
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
 HTML_SUFFIXES = (".html", ".htm")
 BODY, COMMENT = "body", "comment"
 META_KEYS = ("title", "url", "date", "language", "publisher")
+# An article larger than this is skipped unread (a log dump or a disk image, not news).
+MAX_ARTICLE_BYTES = 256 * 1024 * 1024
+# A "sentence" longer than this (a page with no full stops, a 50 MB single line) is cut at
+# white space into pieces of at most this many characters: the rules' matching cost grows
+# faster than linearly with sentence length, and no real sentence is this long.
+MAX_SENTENCE_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -87,37 +96,120 @@ class Document:
 # --- finding and decoding files -------------------------------------------------------------
 
 
+def _is_article_name(name: str) -> bool:
+    return (name.lower().endswith(ARTICLE_SUFFIXES) and not name.startswith(".")
+            and name.upper() not in {"README.MD", "FACTS.MD"})
+
+
 def find_articles(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand files and folders into article files, sorted; a missing path is an InputError."""
+    """Expand files and folders into article files, sorted; a missing path is an InputError.
+
+    Symbolic links to folders are not followed (no loops). What cannot be read is still
+    listed, so that `read_document` reports it and the build lists it as skipped: an
+    article name that is a symbolic-link loop or a broken link, a folder that cannot be
+    opened.
+    """
     found: set[Path] = set()
     for p in map(Path, paths):
-        if not p.exists():
+        if not p.exists() and not p.is_symlink():
             raise InputError(f"{p}: no such file or folder")
         if p.is_dir():
-            found.update(
-                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in ARTICLE_SUFFIXES
-                and not f.name.startswith(".") and f.name.upper() not in {"README.MD", "FACTS.MD"}
-            )
+            unreadable: list[OSError] = []
+            for root, dirs, names in os.walk(p, onerror=unreadable.append):
+                for name in names:
+                    f = Path(root) / name
+                    if _is_article_name(name) and (f.is_file() or (f.is_symlink() and not f.exists())):
+                        found.add(f)
+            found.update(Path(e.filename) for e in unreadable if e.filename and Path(e.filename) != p)
+            if any(e.filename and Path(e.filename) == p for e in unreadable):
+                raise InputError(f"{p}: cannot open this folder ({unreadable[0].strerror or unreadable[0]})")
         else:
             found.add(p)
     return sorted(found, key=lambda f: str(f))
 
 
+def shown(path: Path | str) -> str:
+    """A path as text that can be written anywhere: a file name that is not valid UTF-8
+    keeps its valid parts and gets U+FFFD for the rest."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def read_bytes(path: Path) -> bytes:
+    """An article's bytes; every way this can fail becomes a DocumentError with a plain reason."""
+    where = shown(path)
+    try:
+        if path.is_dir():
+            os.listdir(path)
+            raise DocumentError(where, "a folder, not an article")
+        size = path.stat().st_size
+        if size > MAX_ARTICLE_BYTES:
+            raise DocumentError(where, f"too large ({size / 2**20:.0f} MB; the limit is {MAX_ARTICLE_BYTES // 2**20} MB)")
+        with open(path, "rb") as fh:
+            return fh.read(MAX_ARTICLE_BYTES + 1)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            reason = "symbolic link loop (the link points back to itself)"
+        elif e.errno == errno.ENOENT and path.is_symlink():
+            reason = f"broken symbolic link (points to {shown(os.readlink(path))}, which does not exist)"
+        elif path.is_dir():
+            reason = f"cannot open this folder ({e.strerror or e}); its articles were not read"
+        else:
+            reason = f"cannot read: {e.strerror or e}"
+        raise DocumentError(where, reason) from None
+
+
+_BINARY_BYTES = (*range(1, 9), 14, 15, *range(16, 27), 28, 29, 30, 31, 127)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _decode_8bit(data: bytes) -> str:
+    """Text that is not valid UTF-8: mostly UTF-8 with a few broken bytes (each becomes
+    U+FFFD), else Windows-1252, a superset of Latin-1's printable characters (its five
+    undefined bytes become U+FFFD)."""
+    as_utf8 = data.decode("utf-8", "replace")
+    broken = as_utf8.count("\ufffd") - data.count("\ufffd".encode())
+    multibyte = sum(1 for c in as_utf8 if ord(c) > 127 and c != "\ufffd")
+    if multibyte > 4 * broken:
+        return as_utf8
+    return data.decode("cp1252", "replace")
+
+
 def decode(path: Path, data: bytes) -> str:
-    """Bytes -> text: UTF-8 (BOM dropped), else Windows-1252; NUL bytes mean a binary file."""
-    if not data.strip():
-        raise DocumentError(str(path), "empty file")
-    if b"\x00" in data[:8192]:
-        raise DocumentError(str(path), "binary file (contains NUL bytes)")
-    for encoding in ("utf-8-sig", "cp1252"):
+    """Bytes -> text: UTF-16 or UTF-8 with a BOM, else UTF-8, else Windows-1252 (Latin-1
+    text reads the same); NUL bytes mean a binary file.
+
+    Line endings become "\\n" (Windows, old Mac and mixed alike); other control
+    characters become spaces, so offsets stay exact and no output carries them.
+    """
+    where = shown(path)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            text = data.decode(encoding)
-            break
+            data = data.decode("utf-16").encode("utf-8")
         except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1252 fails only on five undefined bytes
-        raise DocumentError(str(path), "cannot decode as UTF-8 or Windows-1252")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+            raise DocumentError(where, "starts with a UTF-16 byte-order mark but is not UTF-16 text") from None
+    if not data.strip():
+        raise DocumentError(where, "empty file")
+    if b"\x00" in data[:8192]:
+        raise DocumentError(where, "binary file (contains NUL bytes)")
+    head = data[:8192]
+    if sum(head.count(bytes([b])) for b in _BINARY_BYTES) > len(head) // 10:
+        raise DocumentError(where, "binary file (many control bytes)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = _decode_8bit(data)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub(" ", text) if _CONTROL.search(text) else text
+
+
+def clean_meta(meta: dict) -> dict:
+    """Metadata values as one-line strings: a YAML escape ("\\f", "\\u0000") or an HTML
+    attribute may carry control characters and line breaks that no output should hold."""
+    out = {}
+    for k, v in meta.items():
+        v = _CONTROL.sub(" ", str(v).replace("\r", " ").replace("\n", " ").replace("\x00", " "))
+        out[k] = v.encode("utf-8", "replace").decode("utf-8")  # lone surrogates from "\ud800"
+    return out
 
 
 def split_front_matter(path: Path, text: str) -> tuple[dict, int]:
@@ -126,16 +218,16 @@ def split_front_matter(path: Path, text: str) -> tuple[dict, int]:
         return {}, 0
     close = re.search(r"^---[ \t]*$", text[4:], re.M)
     if not close:
-        raise DocumentError(str(path), "front matter opened with '---' is never closed")
+        raise DocumentError(shown(path), "front matter opened with '---' is never closed")
     try:
         meta = yaml.safe_load(text[4 : 4 + close.start()]) or {}
     except yaml.YAMLError as e:
         line = getattr(getattr(e, "problem_mark", None), "line", None)
         where = f" (line {line + 2})" if line is not None else ""
-        raise DocumentError(str(path), f"bad YAML front matter{where}") from None
+        raise DocumentError(shown(path), f"bad YAML front matter{where}") from None
     if not isinstance(meta, dict):
-        raise DocumentError(str(path), "front matter must be a mapping of keys to values")
-    meta = {k: str(v) for k, v in meta.items() if k in META_KEYS and v is not None}
+        raise DocumentError(shown(path), "front matter must be a mapping of keys to values")
+    meta = clean_meta({k: v for k, v in meta.items() if k in META_KEYS and v is not None})
     end = 4 + close.end()
     return meta, end + 1 if text[end : end + 1] == "\n" else end
 
@@ -201,12 +293,28 @@ def _split_line(text: str, s: int, e: int, cc: _CompiledCleaning) -> Iterator[tu
     chunk = text[s:e]
     cut = 0
     for m in _SENT_END.finditer(chunk):
-        word = re.search(r"(\w+)\W*$", chunk[cut : m.start()])
+        # the word before the full stop: looked at within a short window, so a very long
+        # line costs linear time
+        word = _LAST_WORD.search(chunk, max(cut, m.start() - 64), m.start())
         if word and (word.group(1).lower() in cc.abbreviations or len(word.group(1)) == 1 and word.group(1).isupper()):
             continue
-        yield s + cut, s + m.end()
+        yield from _bounded(text, s + cut, s + m.end())
         cut = m.end()
-    yield s + cut, e
+    yield from _bounded(text, s + cut, e)
+
+
+_LAST_WORD = re.compile(r"(\w+)\W*$")
+
+
+def _bounded(text: str, s: int, e: int) -> Iterator[tuple[int, int]]:
+    """[s, e) in pieces of at most MAX_SENTENCE_CHARS, cut after white space where there is some."""
+    while e - s > MAX_SENTENCE_CHARS:
+        limit = s + MAX_SENTENCE_CHARS
+        cut = max(text.rfind(" ", s + MAX_SENTENCE_CHARS // 2, limit), text.rfind("\n", s + MAX_SENTENCE_CHARS // 2, limit))
+        cut = cut + 1 if cut > s else limit
+        yield s, cut
+        s = cut
+    yield s, e
 
 
 def split_sentences(text: str, body_start: int, cleaning: Cleaning, comments_from: int | None = None) -> tuple[Sentence, ...]:
@@ -253,10 +361,7 @@ def slugify(name: str) -> str:
 
 def read_document(path: Path, cleaning: Cleaning, slug: str | None = None) -> Document:
     """One article file -> Document; raises DocumentError for what cannot be read as an article."""
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise DocumentError(str(path), f"cannot read: {e.strerror or e}") from None
+    data = read_bytes(path)
     text = decode(path, data)
     comments_from = None
     if path.suffix.lower() in HTML_SUFFIXES:
@@ -264,11 +369,34 @@ def read_document(path: Path, cleaning: Cleaning, slug: str | None = None) -> Do
         body_start = 0
     else:
         meta, body_start = split_front_matter(path, text)
-    sentences = split_sentences(text, body_start, cleaning, comments_from)
+    sentences = _split_bounded(path, text, body_start, cleaning, comments_from)
     sentences = _with_title(text, body_start, meta.get("title"), sentences)
     if not sentences:
-        raise DocumentError(str(path), "no text after removing front matter and boilerplate")
-    return Document(str(path), slug or slugify(path.stem), text, meta, sentences)
+        raise DocumentError(shown(path), "no text after removing front matter and boilerplate")
+    return Document(shown(path), slug or slugify(path.stem), text, meta, sentences)
+
+
+def _split_bounded(path: Path, text: str, body_start: int, cleaning: Cleaning, comments_from: int | None):
+    """split_sentences under a time limit: the boilerplate patterns are raw regexes from the
+    rule pack, and one that backtracks catastrophically must not hang the build. When the
+    limit passes, each pattern is tried alone on the longest lines to name the culprit."""
+    seconds = timebound.CLEANING_SECONDS_PER_DOCUMENT
+    try:
+        with timebound.deadline(seconds):
+            return split_sentences(text, body_start, cleaning, comments_from)
+    except timebound.DeadlineExceeded:
+        pass
+    lines = sorted((ln for ln in text[body_start:].split("\n")), key=len, reverse=True)[:3]
+    culprit = None
+    for field_name in ("drop_lines", "comments_start", "comments_end"):
+        for p in getattr(cleaning, field_name):
+            rx = re.compile(p, re.I)
+            if any(timebound.slow(rx, ln.strip(), min(1.0, seconds)) for ln in lines):
+                culprit = f"boilerplate {field_name} pattern {p!r}"
+                break
+        if culprit:
+            break
+    raise timebound.RuleTimeoutError(culprit or "the boilerplate patterns", shown(path), seconds)
 
 
 def html_to_text(path: Path, html: str) -> tuple[str, dict, int | None]:
@@ -282,15 +410,15 @@ def html_to_text(path: Path, html: str) -> tuple[str, dict, int | None]:
     try:
         doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=True, include_tables=True)
     except Exception as e:  # trafilatura and lxml raise many kinds on broken pages
-        raise DocumentError(str(path), f"cannot extract text from HTML: {type(e).__name__}") from None
+        raise DocumentError(shown(path), f"cannot extract text from HTML: {type(e).__name__}") from None
     if doc is None:
-        raise DocumentError(str(path), "no article text found in the HTML page")
+        raise DocumentError(shown(path), "no article text found in the HTML page")
     d = doc if isinstance(doc, dict) else doc.as_dict()
     body = (d.get("text") or "").strip()
     if not body:
-        raise DocumentError(str(path), "no article text found in the HTML page")
-    meta = {k: str(d[src]) for k, src in (("title", "title"), ("url", "url"), ("date", "date"),
-                                           ("language", "language"), ("publisher", "sitename")) if d.get(src)}
+        raise DocumentError(shown(path), "no article text found in the HTML page")
+    meta = clean_meta({k: d[src] for k, src in (("title", "title"), ("url", "url"), ("date", "date"),
+                                           ("language", "language"), ("publisher", "sitename")) if d.get(src)})
     comments = (d.get("comments") or "").strip()
     if not comments:
         return body + "\n", meta, None

@@ -102,7 +102,7 @@ def serialize_trig(ds: Dataset) -> str:
         for t in ctx:
             g.add(t)
         body = []
-        for line in g.serialize(format="turtle").splitlines():
+        for line in g.serialize(format="turtle").split("\n"):  # not splitlines(): \u2028 or \x85 may sit in a literal
             if line.startswith("@prefix "):
                 prefixes.add(line)
             elif line.strip() or body:
@@ -116,7 +116,7 @@ def serialize_trig(ds: Dataset) -> str:
 
 
 def serialize_nquads(ds: Dataset) -> str:
-    lines = ds.serialize(format="nquads").splitlines()
+    lines = ds.serialize(format="nquads").split("\n")  # not splitlines(): \u2028 or \x85 may sit in a literal
     return "".join(line + "\n" for line in sorted(set(lines)) if line.strip())
 
 
@@ -129,7 +129,7 @@ def serialize_jsonld(ds: Dataset) -> str:
 
 def serialize_ntriples(ds: Dataset) -> str:
     """The union of every named graph as N-Triples, sorted, each triple once."""
-    lines = union_graph(ds).serialize(format="nt").splitlines()
+    lines = union_graph(ds).serialize(format="nt").split("\n")  # not splitlines(): \u2028 may sit in a literal
     return "".join(line + "\n" for line in sorted(set(lines)) if line.strip())
 
 

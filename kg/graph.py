@@ -19,6 +19,8 @@ from .rules.pack import RulePack
 from .vocab import ART, BASE, COUNT, ENT, EV, FACT, KG, MODALITIES, SCHEMA, STATUSES, TRUTHY_MODALITIES, WD, bind_prefixes
 
 ENTITY_GRAPH = URIRef(BASE + "graph/entities")
+# confidence, source counts and contradictions, computed across articles (kg/corroborate.py)
+CORROBORATION_GRAPH = URIRef(BASE + "graph/corroboration")
 COUNT_LABELS = {
     "Country": ("countries", "negara"),
     "Organization": ("organisations", "organisasi"),
@@ -67,7 +69,12 @@ def canonical_decimal(text: str) -> str:
 
 
 def fact_iri(f: Fact) -> URIRef:
+    """The hash of subject, predicate, object, date, modality and, when given, quantity: two
+    reports of one contract with different quantities are two facts (kg/corroborate.py)."""
     s, p, o, date, modality = f.key
+    quantity = f.qualifier("kg:quantity")
+    if quantity is not None:
+        return FACT[_hash(s, p, o, date, modality, "quantity=" + quantity.value)]
     return FACT[_hash(s, p, o, date, modality)]
 
 

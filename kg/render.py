@@ -86,6 +86,8 @@ MODALITY_STYLES = {
 }
 UNKNOWN_MODALITY_STYLE = ("#999999", [3, 3])
 
+CONFLICT_COLOUR = "#d62728"  # the glow of an arrow whose fact another fact contradicts
+
 # A class filter naming a superclass keeps its subclasses too.
 SUBCLASSES = {"Organization": ("Company", "GovernmentBody")}
 
@@ -209,6 +211,9 @@ def _fact_head(d: dict, subject: str, obj: str) -> str:
 def _edge_title(G: nx.MultiDiGraph, u: str, v: str, d: dict, names: dict[str, str]) -> str:
     lines = [_fact_head(d, G.nodes[u]["label"], G.nodes[v]["label"])]
     for q, values in sorted(d.get("qualifiers", {}).items()):
+        if q == "kg:contradicts":
+            lines.insert(1, f"  \u26a0 CONTRADICTED by {len(values)} other fact{'s' if len(values) > 1 else ''} (click for them)")
+            continue
         shown = [G.nodes[x]["label"] if x in G else _local(x.rsplit("#", 1)[-1]) for x in values]
         lines.append(f"  {_local(q)}: {', '.join(shown)}")
     lines.append("  evidence:")
@@ -253,11 +258,23 @@ def _panel_data(G: nx.MultiDiGraph, full: nx.MultiDiGraph, records, rank: dict[s
     needed: set[str] = set(G.nodes)
     node_facts: dict[str, list[str]] = {}
 
+    heads = {r.iri: r for r in records}
+
+    def head_of(iri: str) -> str:  # "Indonesia ordered Su-35 (asserted, 2017)" for a contradicting fact
+        r = heads.get(iri)
+        if r is None:
+            return iri
+        name = (lambda x: full.nodes[x]["label"] if x in full else x)
+        q = dict(r.qualifiers).get("kg:quantity")
+        extra = ", ".join(x for x in (r.modality, r.date, q and f"quantity {q}") if x)
+        return f"{name(r.subject)} {_local(r.predicate)} {r.object if r.object_is_literal else name(r.object)} ({extra})"
+
     def add_fact(key, s, p, o, literal, modality, date, qualifiers, evidence):
         facts[key] = {
             "s": s, "p": p, "o": o, "lit": literal, "m": modality or "unknown", "date": date,
-            "q": [[q, list(vs)] for q, vs in sorted(qualifiers.items())],
+            "q": [[q, list(vs)] for q, vs in sorted(qualifiers.items()) if q != "kg:contradicts"],
             "ev": [list(e) for e in evidence],
+            "x": [[other, head_of(other)] for other in sorted(qualifiers.get("kg:contradicts", []))],  # kg/corroborate.py
         }
         needed.update(x for vs in qualifiers.values() for x in vs if x in full)
 
@@ -318,6 +335,8 @@ _CSS = """
   #kg-panel blockquote { margin: 0.3em 0 0.1em 0.5em; font-style: italic; }
   #kg-panel .kg-source { margin-left: 0.5em; color: #555; }
   #kg-panel ul { margin: 0.2em 0; padding-left: 1.2em; }
+  #kg-panel .kg-conflicted { outline: 2px solid #d62728; outline-offset: 2px; }
+  #kg-panel .kg-conflict { color: #d62728; font-weight: bold; margin: 0.2em 0; }
   /* vis-network shows string titles with innerText: keep the line breaks, wrap long sentences */
   .vis-tooltip { white-space: pre-wrap !important; max-width: 42em; font: 12px sans-serif !important; }
 </style>
@@ -411,6 +430,10 @@ _SCRIPT = r"""
       head.appendChild(el("span", " (" + nameOf(other) + " is not on this page)", "kg-away"));
     }
     box.appendChild(head);
+    if (f.x && f.x.length) {  // contradicted by another fact (kg:contradicts): red outline and a flag
+      box.className += " kg-conflicted";
+      f.x.forEach(function (x) { box.appendChild(el("div", "\u26a0 Contradicts: " + x[1], "kg-conflict")); });
+    }
     if (f.q.length) {
       var ul = el("ul");
       f.q.forEach(function (q) {
@@ -664,6 +687,8 @@ def _network(G: nx.MultiDiGraph, full: nx.MultiDiGraph, rank: dict[str, float], 
         index = parallel[pair]
         parallel[pair] += 1
         options = {}
+        if d.get("qualifiers", {}).get("kg:contradicts"):  # contradicted (kg/corroborate.py): a red glow
+            options["shadow"] = {"enabled": True, "color": CONFLICT_COLOUR, "size": 8, "x": 0, "y": 0}
         if index:  # parallel facts between the same two parties: bend them apart
             options["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": round(0.15 * index, 2)}
         net.add_edge(

@@ -1,0 +1,491 @@
+"""Across articles: merge compatible facts, score them, and flag facts that contradict.
+
+Three steps, run on the per-article results of :func:`kg.extract.extract_document`:
+
+1. **Merge** (:func:`merge_compatible`). Facts with the same subject, relation, object and
+   modality are one claim when their values are *compatible*: a date is compatible with
+   a more precise date inside it ("2018" with "2018-02" with "2018-02-14"), a missing date
+   or quantity with any value, two quantities only when equal. A version is rewritten to
+   the unique most specific version it is compatible with; when it fits two incompatible
+   ones ("2018" next to "2018-02" and "2018-05") it stays as it is. Rewriting gives the
+   versions the same fact IRI (:func:`kg.graph.fact_iri` hashes subject, predicate,
+   object, date, modality and quantity), so one node carries every article's evidence; the
+   sentences and every ``kg:dateText`` show what each source wrote. Modality is part of
+   the identity: an asserted order and the same order only planned, reported or denied are
+   different claims (a planned fact must never become a plain triple), so each keeps its
+   own node, evidence and confidence; a denial next to an assertion is a contradiction.
+
+2. **Confidence** (:func:`confidence`). Each piece of evidence counts
+   ``s = P(rule) * W(modality)``: the rule's precision estimated from gold (the pack's
+   ``confidence`` table, written by ``kg eval --write-confidence``; :data:`DEFAULT_PRECISION`
+   for a rule without an estimate) times the weight of the fact's modality
+   (:data:`MODALITY_WEIGHTS`). Evidence is grouped by *source*: the publisher when the
+   article names one, else the article itself; the same sentence read by two rules counts
+   once, with its strongest reading. Within one source, repeats add little:
+   ``S = 1 - (1 - s1) * prod(1 - REPEAT_DISCOUNT * sk for k >= 2)`` (strongest first).
+   Independent sources combine by noisy-OR: ``confidence = 1 - prod(1 - S)``. With a rule
+   of precision 0.8, an asserted fact read once scores 0.8, read in three sentences of one
+   article 1 - 0.2 * 0.6 * 0.6 = 0.928, and read in three independent sources
+   1 - 0.2 ** 3 = 0.992.
+
+3. **Contradictions** (:func:`contradictions`). Pairs of merged facts that cannot both be
+   true, each with the kinds of conflict (:class:`ConflictKind`): the same contract (same
+   buyer, item and compatible supplier) with incompatible dates or different quantities;
+   the same claim asserted and denied at overlapping times; a deal cancelled before it
+   was signed, or alive (in force, in progress, delivered) when it was cancelled; two
+   values of a single-valued measure (a forecast, a count, a rank) for overlapping
+   times; two people in a single-holder position (president, defence minister) of the
+   same country at overlapping times. An undated fact is placed in the years its
+   articles were published. Value, contract and position conflicts are only flagged
+   between facts no single article reports both of: an article that gives two dates
+   usually means two events. Every fact is kept; the pair is linked with the symmetric
+   ``kg:contradicts`` and described by a ``kg:Contradiction`` node.
+
+The results go into their own named graph (:data:`CORROBORATION_GRAPH`): they are
+computed across articles, not read in one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from enum import Enum
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from .extract import DocResult, Evidence, Fact, Term, merge_facts
+
+MODALITY_WEIGHTS = {
+    "asserted": 1.0,
+    "reported": 0.8,
+    "negated": 0.8,
+    "planned": 0.5,
+    "speculated": 0.4,
+    "comment": 0.2,
+}
+DEFAULT_PRECISION = 0.5  # a rule that gold has not scored yet
+REPEAT_DISCOUNT = 0.5  # how much a second sentence of the same source adds, relative to a new source
+TRUTHY = frozenset({"asserted", "reported"})
+CONTRACT_PREDICATES = frozenset({"kg:ordered", "kg:cancelledOrderOf"})
+SINGLE_VALUE_PREDICATES = frozenset({"kg:forecastMarketShare", "kg:forecastGrowthFactor", "kg:totalMTCAgreements",
+                                     "kg:armsExporterRank"})
+SINGLE_HOLDER_PREDICATES = frozenset({"kg:presidentOf", "kg:defenceMinisterOf"})
+ALIVE_STATUSES = frozenset({"in_force", "in_progress", "delivered", "completed"})
+
+
+class ConflictKind(str, Enum):
+    DATE = "date"
+    QUANTITY = "quantity"
+    VALUE = "value"
+    NEGATION = "negation"
+    CANCELLED = "cancelled"
+    SINGLE_HOLDER = "single-holder"
+
+
+@dataclass(frozen=True)
+class Article:
+    slug: str
+    file: str
+    date: str | None
+    publisher: str | None
+
+    @property
+    def source(self) -> str:
+        """Who vouches for what the article says: its publisher, else the article itself."""
+        return "publisher:" + " ".join(self.publisher.casefold().split()) if self.publisher else "article:" + self.slug
+
+
+@dataclass(frozen=True)
+class Contradiction:
+    a: Fact
+    b: Fact
+    kinds: tuple[ConflictKind, ...]
+
+
+@dataclass(frozen=True)
+class Corroboration:
+    facts: tuple[Fact, ...]  # one per fact node, evidence of every article united
+    confidence: dict  # fact identity -> float
+    sources: dict  # fact identity -> number of independent sources
+    contradictions: tuple[Contradiction, ...]
+    articles: dict  # slug -> Article
+
+
+# --- values ----------------------------------------------------------------------------
+
+
+def compatible_dates(a: str | None, b: str | None) -> bool:
+    """Two dates can name the same time: equal, one inside the other, or one missing.
+
+    >>> compatible_dates("2018", "2018-02"), compatible_dates("2018-02", "2018-02-14"), compatible_dates(None, "2017")
+    (True, True, True)
+    >>> compatible_dates("2017", "2018-02"), compatible_dates("2018-02", "2018-03-01")
+    (False, False)
+    """
+    if not a or not b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    return long_ == short or long_.startswith(short + "-")
+
+
+def _quantity(f: Fact) -> str | None:
+    t = f.qualifier("kg:quantity")
+    return t.value if t else None
+
+
+def identity(f: Fact) -> tuple:
+    """What makes two facts one fact node: the extraction key and the quantity."""
+    return (*f.key, _quantity(f) or "")
+
+
+def _version(f: Fact) -> tuple[str, str]:
+    return (f.date or "", _quantity(f) or "")
+
+
+def _refines(w: tuple[str, str], v: tuple[str, str]) -> bool:
+    """w says at least what v says, and no less precisely."""
+    return (compatible_dates(v[0], w[0]) and len(w[0]) >= len(v[0]) and (not v[1] or v[1] == w[1]))
+
+
+def merge_compatible(results: Iterable[DocResult]) -> list[DocResult]:
+    """Rewrite each fact to the unique most specific compatible version of the same claim
+    found in any article (see the module docstring); facts then merge by :func:`identity`."""
+    results = list(results)
+    groups: dict[tuple, set] = defaultdict(set)
+    dates: dict[str, Term] = {}
+    quantities: dict[str, Term] = {}
+    for r in results:
+        for f in r.facts:
+            groups[(f.subject, f.predicate, f.object, f.modality)].add(_version(f))
+            if f.date:
+                dates.setdefault(f.date, f.qualifier("kg:date"))
+            if _quantity(f):
+                quantities.setdefault(_quantity(f), f.qualifier("kg:quantity"))
+    target: dict[tuple, tuple[str, str]] = {}
+    for g, versions in groups.items():
+        maximal = [w for w in versions if not any(u != w and _refines(u, w) for u in versions)]
+        for v in versions:
+            fits = [w for w in maximal if _refines(w, v)]
+            if len(fits) == 1 and fits[0] != v:
+                target[(*g, v)] = fits[0]
+    if not target:
+        return results
+
+    def rewrite(f: Fact) -> Fact:
+        to = target.get((f.subject, f.predicate, f.object, f.modality, _version(f)))
+        if to is None:
+            return f
+        quals = [(p, t) for p, t in f.qualifiers if p != "kg:date" and not (p == "kg:quantity" and to[1])]
+        if to[0]:
+            quals.append(("kg:date", dates[to[0]]))
+        if to[1]:
+            quals.append(("kg:quantity", quantities[to[1]]))
+        return replace(f, qualifiers=tuple(sorted(set(quals))))
+
+    return [replace(r, facts=tuple(merge_by_identity(rewrite(f) for f in r.facts))) for r in results]
+
+
+def merge_by_identity(facts: Iterable[Fact]) -> list[Fact]:
+    """One fact per :func:`identity`, evidence united (:func:`kg.extract.merge_facts` per group), in first-seen order."""
+    groups: dict[tuple, list[Fact]] = {}
+    for f in facts:
+        groups.setdefault(identity(f), []).append(f)
+    return [merge_facts(g)[0] for g in groups.values()]
+
+
+# --- confidence ------------------------------------------------------------------------
+
+
+def articles_of(results: Iterable[DocResult]) -> dict[str, Article]:
+    out = {}
+    for r in results:
+        meta = r.doc.meta or {}
+        date, publisher = meta.get("date"), meta.get("publisher")
+        out[r.doc.slug] = Article(r.doc.slug, Path(r.doc.path).name, str(date) if date else None,
+                                  str(publisher) if publisher else None)
+    return out
+
+
+def evidence_strength(e: Evidence, modality: str, precision: Mapping[str, float]) -> float:
+    """s = P(rule) * W(modality)."""
+    return precision.get(e.rule, DEFAULT_PRECISION) * MODALITY_WEIGHTS.get(modality, MODALITY_WEIGHTS["speculated"])
+
+
+def _source_of(e: Evidence, articles: Mapping[str, Article]) -> str:
+    a = articles.get(e.article)
+    return a.source if a else "article:" + e.article
+
+
+def confidence(f: Fact, precision: Mapping[str, float], articles: Mapping[str, Article] = {}) -> float:
+    """The fact's confidence in [0, 1] from all its evidence (formula in the module docstring).
+
+    >>> from kg.extract import Evidence, Fact, Term
+    >>> ev = lambda art, i: Evidence(art, art + ".md", i, 0, 1, "s", "r", "body")
+    >>> f = Fact(Term("entity", "A"), "kg:ordered", Term("entity", "B"), "asserted", evidence=(ev("x", 0),))
+    >>> confidence(f, {"r": 0.8})
+    0.8
+    >>> round(confidence(replace(f, evidence=(ev("x", 0), ev("y", 0), ev("z", 0))), {"r": 0.8}), 6)
+    0.992
+    >>> round(confidence(replace(f, evidence=(ev("x", 0), ev("x", 1), ev("x", 2))), {"r": 0.8}), 6)
+    0.928
+    """
+    by_source: dict[str, dict[tuple, float]] = defaultdict(dict)
+    for e in f.evidence:
+        s = evidence_strength(e, f.modality, precision)
+        sentence = (e.article, e.sentence_index)
+        src = by_source[_source_of(e, articles)]
+        src[sentence] = max(src.get(sentence, 0.0), s)
+    miss = 1.0
+    for sentences in by_source.values():
+        ranked = sorted(sentences.values(), reverse=True)
+        source_miss = 1.0 - ranked[0]
+        for s in ranked[1:]:
+            source_miss *= 1.0 - REPEAT_DISCOUNT * s
+        miss *= source_miss
+    return 1.0 - miss
+
+
+def source_count(f: Fact, articles: Mapping[str, Article] = {}) -> int:
+    return len({_source_of(e, articles) for e in f.evidence})
+
+
+# --- contradictions --------------------------------------------------------------------
+
+
+def _arts(f: Fact) -> set[str]:
+    return {e.article for e in f.evidence}
+
+
+def _times(f: Fact, articles: Mapping[str, Article]) -> set[str]:
+    """When a fact holds: its date, else the years its articles were published (may be empty)."""
+    if f.date:
+        return {f.date}
+    return {a.date[:4] for e in f.evidence if (a := articles.get(e.article)) and a.date and a.date[:4].isdigit()}
+
+
+def _overlap(f: Fact, g: Fact, articles) -> bool:
+    tf, tg = _times(f, articles), _times(g, articles)
+    return bool(tf and tg) and any(compatible_dates(x, y) for x in tf for y in tg)
+
+
+def _before(f: Fact, g: Fact, articles) -> bool:
+    """Every time of f ends before every time of g starts."""
+    tf, tg = _times(f, articles), _times(g, articles)
+    return bool(tf and tg) and all(not compatible_dates(x, y) and x < y for x in tf for y in tg)
+
+
+def _suppliers_compatible(f: Fact, g: Fact) -> bool:
+    a = {t for p, t in f.qualifiers if p == "kg:supplier"}
+    b = {t for p, t in g.qualifiers if p == "kg:supplier"}
+    return not a or not b or bool(a & b)
+
+
+def _conflicts(f: Fact, g: Fact, articles) -> list[ConflictKind]:
+    kinds: list[ConflictKind] = []
+    shared = bool(_arts(f) & _arts(g))
+    same_claim = (f.subject, f.predicate, f.object) == (g.subject, g.predicate, g.object)
+    if same_claim and {f.modality, g.modality} & TRUTHY and "negated" in {f.modality, g.modality} \
+            and _overlap(f, g, articles):
+        kinds.append(ConflictKind.NEGATION)
+    if f.modality not in TRUTHY or g.modality not in TRUTHY:
+        return kinds
+    if same_claim and f.predicate in CONTRACT_PREDICATES and not shared and _suppliers_compatible(f, g):
+        if not compatible_dates(f.date, g.date):
+            kinds.append(ConflictKind.DATE)
+        qf, qg = _quantity(f), _quantity(g)
+        if qf and qg and qf != qg:
+            kinds.append(ConflictKind.QUANTITY)
+    if (f.subject, f.object) == (g.subject, g.object) and {f.predicate, g.predicate} == {"kg:ordered", "kg:cancelledOrderOf"}:
+        order, cancel = (f, g) if f.predicate == "kg:ordered" else (g, f)
+        if _before(cancel, order, articles) or (order.status in ALIVE_STATUSES and _overlap(order, cancel, articles)):
+            kinds.append(ConflictKind.CANCELLED)
+    if (f.subject, f.predicate) == (g.subject, g.predicate) and f.predicate in SINGLE_VALUE_PREDICATES \
+            and f.object != g.object and not shared and _overlap(f, g, articles):
+        kinds.append(ConflictKind.VALUE)
+    if (f.predicate, f.object) == (g.predicate, g.object) and f.predicate in SINGLE_HOLDER_PREDICATES \
+            and f.subject != g.subject and not shared and _overlap(f, g, articles):
+        kinds.append(ConflictKind.SINGLE_HOLDER)
+    return kinds
+
+
+def contradictions(facts: Iterable[Fact], articles: Mapping[str, Article] = {}) -> list[Contradiction]:
+    """Every pair of facts that cannot both be true, ordered by fact IRI (see the module docstring)."""
+    from .graph import fact_iri
+
+    facts = sorted(facts, key=lambda f: str(fact_iri(f)))
+    # only facts with the same parties, the same measure or the same office can conflict:
+    # compare within those buckets, never all pairs
+    buckets: dict[tuple, list[Fact]] = defaultdict(list)
+    for f in facts:
+        buckets[("parties", f.subject, f.object)].append(f)
+        if f.predicate in SINGLE_VALUE_PREDICATES:
+            buckets[("measure", f.subject, f.predicate)].append(f)
+        if f.predicate in SINGLE_HOLDER_PREDICATES:
+            buckets[("office", f.predicate, f.object)].append(f)
+    seen: set[tuple] = set()
+    out = []
+    for bucket in buckets.values():
+        for f, g in itertools.combinations(bucket, 2):
+            pair = (str(fact_iri(f)), str(fact_iri(g)))
+            if pair in seen or pair[0] == pair[1]:
+                continue
+            seen.add(pair)
+            kinds = _conflicts(f, g, articles)
+            if kinds:
+                out.append(Contradiction(f, g, tuple(dict.fromkeys(kinds))))
+    return sorted(out, key=lambda c: (str(fact_iri(c.a)), str(fact_iri(c.b))))
+
+
+# --- all together ----------------------------------------------------------------------
+
+
+def precision_table(pack) -> dict[str, float]:
+    """Rule id -> precision estimate, from the pack's ``confidence`` table (may be empty)."""
+    table = getattr(pack, "confidence", None) or {}
+    return {rid: float(v["precision"]) if isinstance(v, Mapping) else float(v) for rid, v in table.items()}
+
+
+def corroborate(results: Iterable[DocResult], precision: Mapping[str, float]) -> Corroboration:
+    """Merge compatible facts across articles, score every fact node, find contradictions.
+
+    ``results`` should already have been through :func:`merge_compatible`.
+    """
+    results = list(results)
+    articles = articles_of(results)
+    facts = merge_by_identity(f for r in results for f in r.facts)
+    conf = {identity(f): confidence(f, precision, articles) for f in facts}
+    sources = {identity(f): source_count(f, articles) for f in facts}
+    return Corroboration(tuple(facts), conf, sources, tuple(contradictions(facts, articles)), articles)
+
+
+def _hash(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()[:16]
+
+
+def _decimal(x: float) -> str:
+    """Four places, in the canonical xsd:decimal form every store and syntax keeps ("0.975", not "0.9750")."""
+    from .graph import canonical_decimal
+
+    return canonical_decimal(f"{x:.4f}")
+
+
+def corroboration_quads(c: Corroboration) -> list[tuple]:
+    """``kg:confidence``, ``kg:sourceCount``, ``kg:contradicts`` and ``kg:Contradiction`` nodes,
+    in the named graph :data:`CORROBORATION_GRAPH`, sorted."""
+    from rdflib import Literal
+    from rdflib.namespace import PROV, RDF, RDFS, XSD
+
+    from .graph import CORROBORATION_GRAPH as g
+    from .graph import fact_iri
+    from .vocab import FACT, KG
+
+    quads = [
+        (g, RDF.type, PROV.Entity, g),
+        (g, RDFS.label, Literal("Corroboration across articles: confidence and contradictions", lang="en"), g),
+        (g, RDFS.label, Literal("Korroborasi antarartikel: tingkat keyakinan dan kontradiksi", lang="id"), g),
+    ]
+    for f in c.facts:
+        node = fact_iri(f)
+        quads.append((node, KG.confidence, Literal(_decimal(c.confidence[identity(f)]), datatype=XSD.decimal), g))
+        quads.append((node, KG.sourceCount, Literal(c.sources[identity(f)], datatype=XSD.integer), g))
+    for x in c.contradictions:
+        a, b = fact_iri(x.a), fact_iri(x.b)
+        node = FACT["conflict-" + _hash(a, b)]
+        quads += [(a, KG.contradicts, b, g), (b, KG.contradicts, a, g), (node, RDF.type, KG.Contradiction, g),
+                  (node, KG.conflictingFact, a, g), (node, KG.conflictingFact, b, g)]
+        quads += [(node, KG.conflictKind, Literal(k.value), g) for k in x.kinds]
+    return sorted(set(quads), key=lambda q: tuple(t.n3() for t in q))
+
+
+# --- the report ------------------------------------------------------------------------
+
+
+def _fact_dict(f: Fact, c: Corroboration, labels: Mapping[str, str]) -> dict:
+    from .graph import fact_iri
+    from .vocab import FACT
+
+    def show(t: Term) -> str:
+        return labels.get(t.value, t.value) if t.kind == "entity" else t.value
+
+    arts = sorted(_arts(f))
+    return {
+        "fact": "fact:" + str(fact_iri(f))[len(str(FACT)):],
+        "subject": show(f.subject), "predicate": f.predicate, "object": show(f.object),
+        "modality": f.modality, "status": f.status, "date": f.date, "quantity": _quantity(f),
+        "confidence": round(c.confidence[identity(f)], 4), "sources": c.sources[identity(f)],
+        "articles": [c.articles[a].file if a in c.articles else a for a in arts],
+    }
+
+
+def report_section(c: Corroboration, labels: Mapping[str, str] = {}) -> dict:
+    """The corroboration part of report.json: multi-source facts and contradictions with their sources."""
+    multi = [f for f in c.facts if c.sources[identity(f)] > 1]
+    multi.sort(key=lambda f: (-c.confidence[identity(f)], f.predicate, f.subject.value, f.object.value))
+    return {
+        "formula": "confidence = 1 - prod over sources (1 - S); S = 1 - (1 - s1) * prod_k>=2 (1 - 0.5 * sk); "
+                   "s = P(rule) * W(modality)",
+        "facts_with_several_sources": [_fact_dict(f, c, labels) for f in multi],
+        "contradictions": [
+            {"kinds": [k.value for k in x.kinds], "a": _fact_dict(x.a, c, labels), "b": _fact_dict(x.b, c, labels)}
+            for x in c.contradictions
+        ],
+    }
+
+
+def _md(text: object) -> str:
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _fact_md(d: dict) -> str:
+    extra = ", ".join(x for x in (d["modality"], d["date"], d["quantity"] and f"quantity {d['quantity']}") if x)
+    return f"{_md(d['subject'])} `{d['predicate']}` {_md(d['object'])} ({extra})"
+
+
+def report_markdown(section: dict) -> list[str]:
+    """Markdown lines of the report's corroboration section."""
+    lines = ["", "## Corroboration and contradictions", "",
+             f"Confidence: {section['formula']} (see kg/corroborate.py).", "",
+             "### Facts with more than one independent source", ""]
+    multi = section["facts_with_several_sources"]
+    if multi:
+        lines += ["| fact | confidence | sources | articles |", "|---|---|---|---|"]
+        lines += [f"| {_fact_md(d)} | {d['confidence']} | {d['sources']} | {_md(', '.join(d['articles']))} |" for d in multi]
+    else:
+        lines.append("None.")
+    lines += ["", "### Contradictions", "",
+              "Facts that cannot both be true; both are kept, linked with `kg:contradicts`.", ""]
+    cons = section["contradictions"]
+    if cons:
+        lines += ["| conflict | fact | sources | other fact | sources |", "|---|---|---|---|---|"]
+        for x in cons:
+            a, b = x["a"], x["b"]
+            lines.append(f"| {', '.join(x['kinds'])} | {_fact_md(a)} | {_md(', '.join(a['articles']))} "
+                         f"| {_fact_md(b)} | {_md(', '.join(b['articles']))} |")
+    else:
+        lines.append("None.")
+    return lines
+
+
+# --- rule precision from gold ----------------------------------------------------------
+
+
+def precision_estimate(tp: int, fp: int) -> float:
+    """Laplace-smoothed precision, so a rule seen twice is not trusted as if it never erred.
+
+    >>> precision_estimate(4, 0), precision_estimate(0, 0), precision_estimate(1, 3)
+    (0.8333, 0.5, 0.3333)
+    """
+    return round((tp + 1) / (tp + fp + 2), 4)
+
+
+def confidence_yaml(rule_scores) -> str:
+    """The ``confidence`` table of a rule pack from ``kg eval``'s per-rule scores (tp, fp)."""
+    import yaml
+
+    table = {s.name: {"precision": precision_estimate(s.tp, s.fp), "tp": s.tp, "fp": s.fp}
+             for s in sorted(rule_scores, key=lambda s: s.name)}
+    head = ("# Rule precision estimated from gold by `kg eval --write-confidence` (Laplace: (tp+1)/(tp+fp+2)).\n"
+            "# kg/corroborate.py combines it with evidence across articles into kg:confidence.\n")
+    return head + yaml.safe_dump({"confidence": table}, sort_keys=True, allow_unicode=True)

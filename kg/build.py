@@ -7,18 +7,21 @@ output is written atomically, and the same input gives byte-identical files.
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .documents import assign_slugs, find_articles, read_document
+from .cache import CACHE_DIRNAME, ExtractionCache, entry_key
+from .documents import Document, assign_slugs, find_articles, read_document
 from .errors import DocumentError
 from .export import (
     facts_csv, serialize_gexf, serialize_graphml, serialize_jsonld, serialize_nquads, serialize_trig, serialize_turtle,
     union_graph, write_atomic,
 )
 from .extract import DocResult, extract_document, merge_facts
+from .lock import locked
 from .graph import build_dataset
 from .rules import RulePack, load_pack
 
@@ -47,27 +50,123 @@ class BuildSummary:
     shacl_violations: int
     unmatched_sentences: int
     outputs: tuple[str, ...] = field(default=())
+    extracted: int = 0  # articles read and extracted in this build
+    cached: int = 0  # articles taken from the extraction cache (not in the report: outputs do not depend on it)
+    workers: int = 1
 
 
 Progress = Callable[[int, int, str], None]
 
 
-def extract_all(paths: Iterable[str | Path], pack: RulePack, progress: Progress | None = None) -> tuple[list[DocResult], list[Skipped]]:
+@dataclass
+class ExtractStats:
+    """What extract_all did: articles extracted, articles taken from the cache, sentences read."""
+
+    extracted: int = 0
+    cached: int = 0
+    sentences: int = 0
+    workers: int = 1
+
+
+def _compact(r: DocResult) -> DocResult:
+    """The result without the article's text and sentences (path, slug, metadata, facts,
+    mentions and unmatched sentences kept): a large build holds facts, not articles."""
+    d = r.doc
+    return replace(r, doc=Document(d.path, d.slug, "", d.meta, ()))
+
+
+def _extract_file(f: Path, slug: str, pack: RulePack, cache: ExtractionCache | None, keep_text: bool):
+    """One article -> ("ok", DocResult, sentences, cached) or ("skip", Skipped, 0, cached)."""
+    key = None
+    if cache is not None:
+        try:
+            key = entry_key(f.read_bytes(), str(f), slug, pack.digest)
+        except OSError:
+            key = None  # read_document reports it
+        hit = cache.get(key) if key else None
+        if hit is not None:
+            return (*hit, True)
+    try:
+        doc = read_document(f, pack.cleaning, slug)
+    except DocumentError as e:
+        out = ("skip", Skipped(e.path, e.reason), 0)
+    else:
+        r = extract_document(doc, pack)
+        out = ("ok", r if keep_text else _compact(r), len(doc.sentences))
+    if key is not None:
+        cache.put(key, out)
+    return (*out, False)
+
+
+_WORKER: dict = {}
+
+
+def _init_worker(pack: RulePack, cache_dir: str | None, keep_text: bool) -> None:
+    _WORKER.update(pack=pack, cache=ExtractionCache(cache_dir) if cache_dir else None, keep_text=keep_text)
+
+
+def _extract_job(job: tuple[str, str]):
+    return _extract_file(Path(job[0]), job[1], _WORKER["pack"], _WORKER["cache"], _WORKER["keep_text"])
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def extract_all(
+    paths: Iterable[str | Path],
+    pack: RulePack,
+    progress: Progress | None = None,
+    *,
+    workers: int | None = 1,
+    cache_dir: str | Path | None = None,
+    keep_text: bool = True,
+    stats: ExtractStats | None = None,
+) -> tuple[list[DocResult], list[Skipped]]:
+    """Every article under paths, read and extracted, in path order.
+
+    With workers > 1 (None: every core) articles are extracted in a pool of processes; the
+    results come back in the same order, so the output is the same as with one worker. With
+    cache_dir, an article whose bytes, path, rule pack and extractor are unchanged is taken
+    from the cache instead of extracted; cached results never hold the article's text, so
+    the cache is used only with keep_text=False (what `build` asks for).
+    """
     files = find_articles(paths)
     slugs = assign_slugs(files)
+    stats = stats if stats is not None else ExtractStats()
+    workers = max(1, workers or default_workers())
+    cache = ExtractionCache(cache_dir) if cache_dir is not None and not keep_text else None
+    jobs = [(str(f), slugs[f]) for f in files]
+    if workers > 1 and len(jobs) > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        workers = min(workers, len(jobs))
+        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                                   initargs=(pack, str(cache.folder) if cache else None, keep_text))
+        outcomes = pool.map(_extract_job, jobs, chunksize=max(1, min(64, len(jobs) // (workers * 8))))
+    else:
+        pool, workers = None, 1
+        outcomes = (_extract_file(Path(p), slug, pack, cache, keep_text) for p, slug in jobs)
+    stats.workers = workers
     results, skipped = [], []
-    for i, f in enumerate(files):
-        if progress:
-            progress(i, len(files), str(f))
-        try:
-            doc = read_document(f, pack.cleaning, slugs[f])
-        except DocumentError as e:
-            skipped.append(Skipped(e.path, e.reason))
-            continue
-        r = extract_document(doc, pack)
-        if not r.facts:
-            skipped.append(Skipped(str(f), "no facts found (the article was read; no rule matched)"))
-        results.append(r)
+    try:
+        for i, (kind, value, n_sentences, cached) in enumerate(outcomes):
+            if progress:
+                progress(i, len(files), jobs[i][0])
+            stats.cached += cached
+            stats.extracted += not cached
+            if kind == "skip":
+                skipped.append(value)
+                continue
+            stats.sentences += n_sentences
+            if not value.facts:
+                skipped.append(Skipped(jobs[i][0], "no facts found (the article was read; no rule matched)"))
+            results.append(value)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     if progress:
         progress(len(files), len(files), "")
     return results, skipped
@@ -86,12 +185,18 @@ def unmatched_sentences(paths, *, rules=None) -> list[tuple[str, int, int, tuple
     return rows
 
 
-def assemble_dataset(results: list[DocResult], pack: RulePack, *, base_iri: str | None = None):
+def assemble_dataset(results: list[DocResult], pack: RulePack, *, base_iri: str | None = None, corroboration=None):
     """The dataset a build writes: the extracted facts (one named graph per article, one for
-    entities) and the network measures in their own named graph, under base_iri if given."""
+    entities), compatible facts merged across articles with their confidence and
+    contradictions (kg/corroborate.py) and the network measures in their own named graphs,
+    under base_iri if given."""
     from .analysis import analysis_triples
+    from .corroborate import corroborate, corroboration_quads, merge_compatible, precision_table
 
+    results = merge_compatible(results)
     ds = build_dataset(results, pack)
+    for quad in corroboration_quads(corroboration or corroborate(results, precision_table(pack))):
+        ds.add(quad)
     for quad in analysis_triples(ds):
         ds.add(quad)
     if base_iri:
@@ -101,6 +206,7 @@ def assemble_dataset(results: list[DocResult], pack: RulePack, *, base_iri: str 
     return ds
 
 
+@locked  # one build at a time per output folder (kg/lock.py)
 def build(
     paths: Iterable[str | Path],
     out_dir: str | Path,
@@ -108,11 +214,17 @@ def build(
     rules: str | Path | None = None,
     progress: Progress | None = None,
     base_iri: str | None = None,
+    workers: int | None = None,
+    cache: bool = True,
+    cache_dir: str | Path | None = None,
 ) -> BuildSummary:
     """Read articles, extract, build the dataset, validate it, write every output into out_dir.
 
     Network measures (PageRank, betweenness, communities) go into their own named graph,
     apart from the extracted facts. With base_iri, instance IRIs are minted under it.
+    Extraction runs on `workers` processes (None: every core) and, unless cache is False,
+    reuses the results of unchanged articles from cache_dir (default: out_dir/.kg-cache);
+    neither changes a byte of the outputs.
     """
     from .analysis import summary as analyse
     from .render import render_html
@@ -123,11 +235,17 @@ def build(
 
         check_base(base_iri)
     pack = load_pack(rules)
-    results, skipped = extract_all(paths, pack, progress)
-    ds = assemble_dataset(results, pack, base_iri=base_iri)
+    stats = ExtractStats()
+    folder = (Path(cache_dir) if cache_dir else Path(out_dir) / CACHE_DIRNAME) if cache else None
+    results, skipped = extract_all(paths, pack, progress, workers=workers, cache_dir=folder, keep_text=False, stats=stats)
+    from .corroborate import corroborate, merge_compatible, precision_table, report_section
+
+    results = merge_compatible(results)  # compatible facts of several articles become one (kg/corroborate.py)
+    corroboration = corroborate(results, precision_table(pack))
+    ds = assemble_dataset(results, pack, base_iri=base_iri, corroboration=corroboration)
     union = union_graph(ds)
     validation = validate_graph(union)
-    facts = merge_facts(f for r in results for f in r.facts)
+    facts = list(corroboration.facts)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     sources = {r.doc.slug: Path(r.doc.path).name for r in results}
@@ -136,7 +254,7 @@ def build(
     summary = BuildSummary(
         out_dir=str(out),
         articles=len(results),
-        sentences=sum(len(r.doc.sentences) for r in results),
+        sentences=stats.sentences,
         facts=len(facts),
         facts_per_relation=dict(sorted(Counter(f.predicate for f in facts).items())),
         facts_per_modality=dict(sorted(Counter(f.modality for f in facts).items())),
@@ -147,6 +265,9 @@ def build(
         shacl_violations=validation.violations,
         unmatched_sentences=sum(len(r.unmatched) for r in results),
         outputs=tuple(str(out / name) for name in OUTPUTS),
+        extracted=stats.extracted,
+        cached=stats.cached,
+        workers=stats.workers,
     )
     write_atomic(out / "graph.ttl", serialize_turtle(ds))
     write_atomic(out / "graph.trig", serialize_trig(ds))
@@ -165,6 +286,7 @@ def build(
             for r in results for s in r.unmatched
         ],
         "shacl": {"conforms": validation.conforms, "violations": validation.violations},
+        "corroboration": report_section(corroboration, {i: e.labels.get("en", i) for i, e in pack.gazetteer.entities.items()}),
     }
     write_atomic(out / "report.json", json.dumps(report, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
     write_atomic(out / "report.md", report_markdown(summary, report, validation.text))
@@ -218,5 +340,9 @@ def report_markdown(s: BuildSummary, report: dict, shacl_text: str) -> str:
     lines += ["", "## Sentences naming two or more known entities that no rule matched", "",
               "The curator's to-do list: each may hold a fact the rules miss.", ""]
     lines += [f"- {_md(u['source'])} [{u['start']}:{u['end']}]: {_md(u['sentence'])}" for u in report["unmatched"]] or ["None."]
+    if report.get("corroboration"):
+        from .corroborate import report_markdown as corroboration_markdown
+
+        lines += corroboration_markdown(report["corroboration"])
     lines += ["", "## SHACL validation", "", "```", shacl_text.strip(), "```", ""]
     return "\n".join(lines)

@@ -64,8 +64,14 @@ def build(
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when any input was skipped."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     base_iri: Optional[str] = typer.Option(None, "--base-iri", help="Base of instance IRIs (default https://w3id.org/defcoop/); ends with '/'."),
+    workers: int = typer.Option(0, "--workers", "-j", min=0, help="Processes that extract articles (0: one per core); the output is the same for any number."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Extract every article again instead of reusing the results of unchanged ones."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Folder of the extraction cache (default: OUT/.kg-cache)."),
 ) -> None:
     """Extract facts from articles and write the graph, the fact table, the HTML view and a report.
+
+    Articles whose text, rule pack and kg version are unchanged since the last build into the
+    same cache are not extracted again (--no-cache to force it).
 
     Example: kg build examples/articles --out build
     """
@@ -79,7 +85,8 @@ def build(
             def progress(i: int, total: int, path: str) -> None:
                 bar.update(task, total=total, completed=i, description=f"extracting {Path(path).name}" if path else "writing")
 
-            summary = run_build(paths, out_dir, rules=rules, progress=progress, base_iri=base_iri)
+            summary = run_build(paths, out_dir, rules=rules, progress=progress, base_iri=base_iri,
+                                workers=workers or None, cache=not no_cache, cache_dir=cache_dir)
     except KGError as e:
         _fail(e)
     table = Table(title=f"kg build -> {summary.out_dir}", show_header=True)
@@ -94,6 +101,9 @@ def build(
     out.print(table)
     for s in summary.skipped:
         err.print(f"skipped {s.path}: {s.reason}", highlight=False, markup=False)
+    if not quiet:
+        err.print(f"extracted {summary.extracted} articles on {summary.workers} "
+                  f"worker{'s' if summary.workers != 1 else ''}, {summary.cached} from the cache", highlight=False, markup=False)
     if strict and summary.skipped:
         raise typer.Exit(1)
 
@@ -191,10 +201,11 @@ def eval_(
     rules: Optional[Path] = typer.Option(None, "--rules", help="A rule pack; default: the shipped pack."),
     skip_coref: bool = typer.Option(False, "--skip-coref", help="Leave out gold facts marked coref: true."),
     details: bool = typer.Option(False, "--details", help="List missing, spurious and disagreeing facts."),
+    write_confidence: Optional[Path] = typer.Option(None, "--write-confidence", help="Write each rule's precision estimate (tp, fp) as a pack's confidence table, e.g. kg/rules/default/confidence.yaml; kg build turns it into kg:confidence."),
 ) -> None:
     """Score the rules against gold annotations: precision, recall and F1 per relation.
 
-    Example: kg eval ../shared/corpus/seeds examples/gold/seeds.yaml
+    Example: kg eval examples/articles examples/gold/examples.yaml --write-confidence kg/rules/default/confidence.yaml
     """
     from .eval import evaluate_paths
 
@@ -208,6 +219,12 @@ def eval_(
     out.print(table)
     if result.unannotated:
         err.print("not annotated: " + ", ".join(result.unannotated), highlight=False, markup=False)
+    if write_confidence is not None:
+        from .corroborate import confidence_yaml
+        from .export import write_atomic
+
+        write_atomic(write_confidence, confidence_yaml(result.rules))
+        err.print(f"wrote {write_confidence} ({len(result.rules)} rules)", markup=False, highlight=False)
     if details:
         for article, g in result.missing:
             out.print(f"missing  {article}: {g.get('subject')} {g.get('predicate')} {g.get('object')}", markup=False, highlight=False)
@@ -362,6 +379,21 @@ def push(
     for g in summary.graphs:
         out.print(f"{g.status} {g.graph} ({g.triples} triples)", markup=False, highlight=False)
     err.print(f"pushed {len(summary.graphs)} graphs, {summary.triples} triples in {summary.seconds:.2f} s", markup=False, highlight=False)
+
+
+@app.command("ontology-docs")
+def ontology_docs(out: Path = typer.Option(Path("ontology.html"), "--out", "-o", help="Where to write the HTML page.")) -> None:
+    """Write the ontology's HTML documentation (pyLODE, offline).
+
+    Example: kg ontology-docs --out docs/ontology.html
+    """
+    from .ontodocs import write_ontology_html
+
+    try:
+        path = write_ontology_html(out)
+    except KGError as e:
+        _fail(e)
+    err.print(f"wrote {path}", highlight=False, markup=False)
 
 
 @rules_app.command("test")

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
+from . import timebound
 from .documents import COMMENT, Document, Sentence
 from .rules.gazetteer import Mention
 from .rules.pack import FactTemplate, Ref, Rule, RulePack
@@ -201,10 +202,17 @@ def _patterns(pack: RulePack, rules: list[Rule]) -> tuple[list[tuple[Rule, objec
 
 
 def _candidates(view: _SentenceView, pack: RulePack, rules: list[Rule]) -> list[_Candidate]:
+    # a time limit per sentence (kg/timebound.py): a pattern that backtracks catastrophically
+    # stops with an error naming its rule instead of hanging the build
+    return timebound.bounded_per_sentence(_match_rules, view, pack, rules)
+
+
+def _match_rules(view: _SentenceView, pack: RulePack, rules: list[Rule]) -> list[_Candidate]:
     cands: list[_Candidate] = []
     pairs, prefilter = _patterns(pack, rules)
     for i in prefilter.candidates(view.stream):  # only patterns whose required words occur
         rule, compiled = pairs[i]
+        timebound.current = rule.id  # named if the time limit passes (kg/timebound.py)
         for m in compiled.regex.finditer(view.stream):
             if m.end() == m.start():
                 continue
@@ -449,27 +457,24 @@ def _speaker(view: _SentenceView, pack: RulePack, state: _DocState) -> Mention |
 
 def merge_facts(facts: Iterable[Fact]) -> list[Fact]:
     """Same key -> one fact: evidence united, qualifiers united, the furthest status kept."""
-    merged: dict[tuple, Fact] = {}
+    # Accumulated per key and sorted once at the end: an article that repeats one sentence
+    # thousands of times must cost linear time, not re-sort the evidence at every repeat.
+    merged: dict[tuple, list] = {}  # key -> [first fact, status, type, cue, quals, props, evidence, n]
     for f in facts:
-        old = merged.get(f.key)
-        if old is None:
-            merged[f.key] = f
+        acc = merged.get(f.key)
+        if acc is None:
+            merged[f.key] = [f, f.status, f.type, f.cue, set(f.qualifiers), {p for p, _ in f.qualifiers}, set(f.evidence), 1]
             continue
-        status = max((s for s in (old.status, f.status) if s), key=STATUS_RANK.index, default=None)
-        quals = dict.fromkeys(old.qualifiers)
-        seen_props = {p for p, _ in old.qualifiers}
-        for p, t in f.qualifiers:
-            if p not in seen_props or p in ("kg:speaker",):
-                quals[(p, t)] = None
-        merged[f.key] = replace(
-            old,
-            status=status,
-            type=old.type or f.type,
-            cue=old.cue or f.cue,
-            qualifiers=tuple(sorted(quals)),
-            evidence=tuple(sorted(set(old.evidence) | set(f.evidence))),
-        )
-    return list(merged.values())
+        acc[1] = max((s for s in (acc[1], f.status) if s), key=STATUS_RANK.index, default=None)
+        acc[2], acc[3] = acc[2] or f.type, acc[3] or f.cue
+        new = [(p, t) for p, t in f.qualifiers if p not in acc[5] or p in ("kg:speaker",)]
+        acc[4].update(new)
+        acc[5].update(p for p, _ in new)
+        acc[6].update(f.evidence)
+        acc[7] += 1
+    return [acc[0] if acc[7] == 1 else replace(acc[0], status=acc[1], type=acc[2], cue=acc[3],
+                                               qualifiers=tuple(sorted(acc[4])), evidence=tuple(sorted(acc[6])))
+            for acc in merged.values()]
 
 
 def resolve_anaphora(text: str, mentions: list[Mention], pack: RulePack) -> list[Mention]:
@@ -486,15 +491,30 @@ def resolve_anaphora(text: str, mentions: list[Mention], pack: RulePack) -> list
     if not found:
         return mentions
     out = list(mentions)
+    # One pass in text order, keeping the latest mention of each class seen so far: an
+    # article with many anaphors costs linear time, not anaphors x mentions.
+    latest: dict[str, tuple[int, int, Mention]] = {}  # class -> (start, -position in out, mention)
+    by_end = sorted(range(len(out)), key=lambda i: out[i].end)
+    k = 0
+
+    def seen(m: Mention, pos: int) -> None:
+        key = (m.start, -pos)
+        for c in pack.ancestors(m.entity.cls):
+            if c not in latest or key > latest[c][:2]:
+                latest[c] = (*key, m)
+
     for a, b in found:
+        while k < len(by_end) and out[by_end[k]].end <= a:
+            seen(out[by_end[k]], by_end[k])
+            k += 1
         cls = forms[" ".join(fold(text[a:b]).split())]
-        before = [m for m in out if m.end <= a and cls in pack.ancestors(m.entity.cls)]
-        if before:
-            ref = max(before, key=lambda m: m.start)
-            out.append(Mention(ref.entity, a, b, text[a:b], anaphor=True))
+        if cls in latest:
+            out.append(Mention(latest[cls][2].entity, a, b, text[a:b], anaphor=True))
+            seen(out[-1], len(out) - 1)
     return sorted(out, key=lambda m: m.start)
 
 
+@timebound.names_document
 def extract_document(doc: Document, pack: RulePack, *, all_candidates: bool = False) -> DocResult:
     """Every fact the pack finds in one document, merged, in document order."""
     all_mentions = resolve_anaphora(doc.text, pack.gazetteer.find(doc.text), pack)

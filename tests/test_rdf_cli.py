@@ -16,7 +16,7 @@ from kg.analysis import entity_graph
 from kg.cli import app
 from kg.query import load_graph, run_query
 
-from conftest import QUERIES
+from conftest import CROSS_SOURCE_QUERIES, QUERIES
 
 runner = CliRunner()
 SR = "{http://www.w3.org/2005/sparql-results#}"
@@ -54,7 +54,7 @@ def test_query_output_is_the_same_on_both_engines(seed_build, name, fmt):
     a = kg("query", seed_build[0], QUERIES / name, "--format", fmt, "--store", "rdflib")
     b = kg("query", seed_build[0], QUERIES / name, "--format", fmt, "--store", "oxigraph")
     assert a.exit_code == b.exit_code == 0, a.output + b.output
-    assert len(a.stdout.splitlines()) > 1
+    assert len(a.stdout.splitlines()) > 1 or name in CROSS_SOURCE_QUERIES
     assert sorted(a.stdout.splitlines()[1:]) == sorted(b.stdout.splitlines()[1:])
     assert a.stdout.splitlines()[0] == b.stdout.splitlines()[0]
 

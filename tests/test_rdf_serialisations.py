@@ -104,7 +104,7 @@ def assert_same(got: dict[str, Graph], want: dict[str, Graph], *, named: bool) -
 def reference(seed_results, pack):
     """The rdflib dataset the build serialises, made again in memory from the same facts."""
     graphs = from_dataset(assemble_dataset(list(seed_results.values()), pack))
-    assert len(graphs) == 4 and sum(len(g) for g in graphs.values()) > 500
+    assert len(graphs) == 5 and sum(len(g) for g in graphs.values()) > 500
     return graphs
 
 

@@ -24,7 +24,8 @@ from .text import fold_phrase
 from .values import ValueRecognizer, ValueWords
 
 LINE = "__line__"
-TOP_KEYS = {"classes", "entities", "lexicons", "values", "boilerplate", "attributions", "rules"}
+TOP_KEYS = {"classes", "entities", "lexicons", "values", "boilerplate", "attributions", "rules",
+            "confidence"}  # confidence: rule id -> precision from gold (kg eval --write-confidence; kg/corroborate.py)
 ENTITY_KEYS = {"id", "class", "labels", "aliases", "wikidata", "country", "note"}
 RULE_KEYS = {"id", "label", "priority", "group", "suppresses", "pattern", "modality", "facts", "examples", "note"}
 ATTRIBUTION_KEYS = {"id", "label", "pattern", "examples", "note"}
@@ -60,6 +61,49 @@ def _construct_mapping(loader, node, deep=False):
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+# --- safety limits of loading (hostile or broken packs) -------------------------------------
+# A pack file larger than this is refused unread (the default pack's largest file is ~60 kB).
+MAX_PACK_FILE_BYTES = 8 * 1024 * 1024
+# YAML aliases may repeat a node; the document they expand to must stay this small (a
+# "billion laughs" file expands nine aliases nine levels deep to 9**9 nodes).
+MAX_EXPANDED_NODES = 2_000_000
+# How long one boilerplate regex may take on a probe line before it counts as backtracking
+# catastrophically (sane patterns take microseconds).
+PROBE_SECONDS = 0.25
+
+
+def _expanded_size(node, memo: dict) -> int:
+    key = id(node)
+    if key not in memo:
+        memo[key] = 0  # a recursive alias counts once
+        children = node.value if isinstance(node.value, list) else []
+        memo[key] = 1 + sum(_expanded_size(c, memo) if not isinstance(c, tuple) else
+                            _expanded_size(c[0], memo) + _expanded_size(c[1], memo) for c in children)
+    return memo[key]
+
+
+def _construct_checked(self, node):
+    n = _expanded_size(node, {})
+    if n > MAX_EXPANDED_NODES:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"the file's aliases expand to {n:,} nodes, more than {MAX_EXPANDED_NODES:,} (a YAML alias bomb?)",
+            node.start_mark)
+    return yaml.SafeLoader.construct_document(self, node)
+
+
+_LineLoader.construct_document = _construct_checked
+
+
+def _backtracks(rx: re.Pattern) -> bool:
+    """True when a boilerplate regex takes more than PROBE_SECONDS on one of a few probe
+    lines made of the characters it names (where nested quantifiers explode)."""
+    from ..timebound import slow
+
+    chars = sorted({c for c in re.sub(r"\\.", "", rx.pattern) if c.isalnum() or c == " "})[:8] or ["a"]
+    probes = [c * 36 + "!" for c in chars] + [c * 36 + "!" for c in "a1 "] + ["a1 " * 14 + "!", "a" * 36 + "\n!"]
+    return any(slow(rx, p, PROBE_SECONDS) for p in probes)
 
 
 # --- compiled pack ------------------------------------------------------------------------
@@ -122,6 +166,7 @@ class RulePack:
     attributions: list[Rule]
     digest: str
     cues: dict[str, re.Pattern | None] = field(default_factory=dict)
+    confidence: dict[str, dict] = field(default_factory=dict)  # rule id -> {precision, tp, fp}
 
     def ancestors(self, cls: str) -> tuple[str, ...]:
         """A class, its superclasses and Entity: the names a placeholder carries."""
@@ -154,12 +199,23 @@ def load_pack(path: str | Path | None = None) -> RulePack:
     docs: list[tuple[str, dict]] = []
     digest = hashlib.sha256()
     for f in _files(path):
-        raw = f.read_bytes()
+        try:
+            size = f.stat().st_size
+            if size > MAX_PACK_FILE_BYTES:
+                problems.append(Problem(str(f), f"file is {size / 2**20:.1f} MB, above the limit of {MAX_PACK_FILE_BYTES // 2**20} MB for a rule-pack file; split it"))
+                continue
+            raw = f.read_bytes()
+        except OSError as e:
+            problems.append(Problem(str(f), f"cannot read: {e.strerror or e}"))
+            continue
         digest.update(f.name.encode() + b"\0" + raw)
         try:
             data = yaml.load(raw.decode("utf-8"), Loader=_LineLoader)
         except UnicodeDecodeError:
             problems.append(Problem(str(f), "not UTF-8 text"))
+            continue
+        except RecursionError:
+            problems.append(Problem(str(f), "YAML nested too deeply"))
             continue
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None)
@@ -228,8 +284,30 @@ class _Builder:
             cues[name] = re.compile("(?:^| )(?:" + "|".join(re.escape(f) for f in forms) + ") ") if forms else None
         return RulePack(
             self.path, classes, Gazetteer(entities), lexicons, ValueRecognizer(words), cleaning,
-            rules, attributions, self.digest, cues,
+            rules, attributions, self.digest, cues, self._confidence(),
         )
+
+    # -- confidence (kept apart: owned by kg/corroborate.py) --------------------------------
+
+    def _confidence(self) -> dict[str, dict]:
+        """The ``confidence`` tables: rule id -> {precision: 0..1, tp: n, fp: n}, or a bare number."""
+        table: dict[str, dict] = {}
+        for f, sec, line in self.sections("confidence"):
+            if not isinstance(sec, dict):
+                self.problem(f, "confidence: expected a mapping of rule id -> {precision, tp, fp}", line)
+                continue
+            for rid, v in sec.items():
+                if rid == LINE:
+                    continue
+                v = {k: x for k, x in v.items() if k != LINE} if isinstance(v, dict) else {"precision": v}
+                p = v.get("precision")
+                if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+                    self.problem(f, f"confidence: rule {rid}: precision must be a number from 0 to 1", line, str(rid))
+                    continue
+                table[str(rid)] = {"precision": float(p), "tp": int(v.get("tp", 0)), "fp": int(v.get("fp", 0))}
+        if self.problems:
+            raise RulePackError(self.problems)
+        return table
 
     def _classes(self) -> dict[str, str | None]:
         classes: dict[str, str | None] = {"Entity": None}
@@ -242,6 +320,9 @@ class _Builder:
                     continue
                 if not re.match(r"^[A-Z][A-Za-z0-9]*$", str(cls)) or cls in VALUE_KINDS:
                     self.problem(f, f"class name '{cls}' must be CamelCase and not a value kind", sec[LINE])
+                if parent is not None and not isinstance(parent, str):
+                    self.problem(f, f"class {cls}: the parent must be a class name, not {parent!r}", sec[LINE])
+                    parent = None
                 classes[str(cls)] = parent if parent else "Entity"
         for cls, parent in classes.items():
             if parent and parent not in classes:
@@ -307,7 +388,8 @@ class _Builder:
                 if isinstance(body, list):
                     pairs = [(name, form) for form in body]
                 elif isinstance(body, dict):
-                    pairs = [(value, form) for value, fs in body.items() if value != LINE for form in (fs or [])]
+                    pairs = [(value, form) for value, fs in body.items() if value != LINE
+                             for form in (fs if isinstance(fs, list) else [] if fs is None else [fs])]
                 else:
                     self.problem(f, f"lexicon {name}: give a list of forms or a mapping value -> forms", sec[LINE])
                     continue
@@ -323,6 +405,9 @@ class _Builder:
     def _values(self) -> ValueWords:
         kw: dict = {}
         for f, sec, line in self.sections("values"):
+            if not isinstance(sec, dict):
+                self.problem(f, "'values' must be a mapping (months, numbers, ...)", line)
+                continue
             for k, v in sec.items():
                 if k == LINE:
                     continue
@@ -339,6 +424,9 @@ class _Builder:
     def _cleaning(self) -> Cleaning:
         kw: dict = {}
         for f, sec, line in self.sections("boilerplate"):
+            if not isinstance(sec, dict):
+                self.problem(f, "'boilerplate' must be a mapping (drop_lines, comments_start, ...)", line)
+                continue
             for k, v in sec.items():
                 if k == LINE:
                     continue
@@ -347,9 +435,13 @@ class _Builder:
                     continue
                 for p in v:
                     try:
-                        re.compile(str(p))
-                    except re.error as e:
+                        rx = re.compile(str(p), re.I)
+                    except (re.error, RecursionError, OverflowError) as e:
                         self.problem(f, f"boilerplate {k}: bad regex {p!r}: {e}", sec[LINE])
+                        continue
+                    if k in ("drop_lines", "comments_start", "comments_end") and _backtracks(rx):
+                        self.problem(f, f"boilerplate {k}: regex {p!r} backtracks catastrophically (nested "
+                                     "quantifiers such as (a+)+); rewrite it", sec[LINE])
                 kw[k] = tuple(kw.get(k, ())) + tuple(str(p) for p in v)
         return Cleaning(**kw)
 

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from .text import fold
 
 XSD_DATE, XSD_GYEARMONTH, XSD_GYEAR = "date", "gYearMonth", "gYear"
+_DIGIT = re.compile(r"\d")
+_INTEGER = re.compile(r"(?<![\w.,/-])\d{1,3}(?:([.,])\d{3})+(?![\w]|[.,]\d)|(?<![\w.,/-])\d+(?![\w/]|[.,]\d)")
+_DECIMAL = re.compile(r"(?<![\w.,/-])(\d+)[.,](\d{1,2})(?![\w/]|[.,]\d)")
 MIN_YEAR, MAX_YEAR = 1900, 2100
 
 
@@ -128,20 +131,8 @@ class ValueRecognizer:
         """All values in `text`, longest first where they overlap; offsets into `text`."""
         folded = fold(text)
         cands: list[Value] = []
-        for rx, form in self._date_patterns:
-            for m in rx.finditer(folded):
-                v = self._date(m, form, text, folded)
-                if v:
-                    cands.append(v)
-        for m in self._percent.finditer(folded):
-            num = m.group(1).replace(",", ".")
-            cands.append(Value("Percent", m.start(), m.end(), text[m.start() : m.end()], num, "decimal"))
-        for m in re.finditer(r"(?<![\w.,/-])\d{1,3}(?:([.,])\d{3})+(?![\w]|[.,]\d)|(?<![\w.,/-])\d+(?![\w/]|[.,]\d)", folded):
-            digits = re.sub(r"[.,]", "", m.group())
-            cands.append(Value("Number", m.start(), m.end(), text[m.start() : m.end()], str(int(digits)), "integer"))
-        # a decimal: one or two digits after the separator ("1,5 kali lipat", "2.5 times"); three are thousands
-        for m in re.finditer(r"(?<![\w.,/-])(\d+)[.,](\d{1,2})(?![\w/]|[.,]\d)", folded):
-            cands.append(Value("Number", m.start(), m.end(), text[m.start() : m.end()], f"{int(m.group(1))}.{m.group(2)}", "decimal"))
+        if _DIGIT.search(folded):  # dates, percentages and digit numbers all need a digit
+            self._digit_values(text, folded, cands)
         for m in self._numword.finditer(folded):
             n = self.number_words(m.group())
             if n is not None:
@@ -154,6 +145,22 @@ class ValueRecognizer:
             if all(v.end <= t.start or v.start >= t.end for t in taken):
                 taken.append(v)
         return sorted(taken, key=lambda v: v.start)
+
+    def _digit_values(self, text: str, folded: str, cands: list[Value]) -> None:
+        for rx, form in self._date_patterns:
+            for m in rx.finditer(folded):
+                v = self._date(m, form, text, folded)
+                if v:
+                    cands.append(v)
+        for m in self._percent.finditer(folded):
+            num = m.group(1).replace(",", ".")
+            cands.append(Value("Percent", m.start(), m.end(), text[m.start() : m.end()], num, "decimal"))
+        for m in _INTEGER.finditer(folded):
+            digits = re.sub(r"[.,]", "", m.group())
+            cands.append(Value("Number", m.start(), m.end(), text[m.start() : m.end()], str(int(digits)), "integer"))
+        # a decimal: one or two digits after the separator ("1,5 kali lipat", "2.5 times"); three are thousands
+        for m in _DECIMAL.finditer(folded):
+            cands.append(Value("Number", m.start(), m.end(), text[m.start() : m.end()], f"{int(m.group(1))}.{m.group(2)}", "decimal"))
 
     def _date(self, m: re.Match, form: str, text: str, folded: str) -> Value | None:
         g = m.groups()

@@ -20,7 +20,7 @@ from .export import (
     facts_csv, serialize_gexf, serialize_graphml, serialize_jsonld, serialize_nquads, serialize_trig, serialize_turtle,
     union_graph, write_atomic,
 )
-from .extract import DocResult, extract_document, merge_facts
+from .extract import DocResult, extract_document
 from .lock import locked
 from .graph import build_dataset
 from .rules import RulePack, load_pack

@@ -31,9 +31,7 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
 import re
-import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -42,6 +40,7 @@ from pathlib import Path
 import networkx as nx
 from pyvis.network import Network
 
+from .export import write_atomic
 from .analysis import (
     COUNT_CLASS,
     ENTITY_CLASSES,
@@ -744,24 +743,6 @@ def render_page(graph, *, title: str = "Defence cooperation graph", max_nodes: i
     return page, stats
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def render_html(
     graph,
     out_path,
@@ -788,7 +769,7 @@ def render_html(
     RenderStats(nodes=0, edges=0, omitted_nodes=0, notes=())
     """
     page, stats = render_page(graph, title=title, max_nodes=max_nodes, focus=focus, hops=hops, classes=classes)
-    _write_atomically(Path(out_path), page)
+    write_atomic(Path(out_path), page)
     return stats
 
 

@@ -52,6 +52,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from .errors import InputError, KGError
 from .vocab import COUNT, ENT, KG, MODALITIES, PREFIXES, qname
+from .markdown import md_cell
 
 # Entity classes of the ontology, by local name (kg:Entity is their common superclass).
 ENTITY_CLASSES = (
@@ -764,9 +765,8 @@ def analyze(graph, *, path: tuple[str, str] | None = None, top: int = 10) -> dic
 
 
 def _md(text: object) -> str:
-    """Plain text safe in a Markdown table cell or list item (no HTML, no pipes, one line)."""
-    return (" ".join(str(text).split()).replace("\\", "\\\\").replace("|", "\\|")
-            .replace("<", "&lt;").replace(">", "&gt;"))
+    """Like md_cell, with every run of white space made one space."""
+    return md_cell(" ".join(str(text).split()))
 
 
 def _path_lines(p: dict) -> list[str]:

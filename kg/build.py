@@ -24,6 +24,7 @@ from .extract import DocResult, extract_document
 from .lock import locked
 from .graph import build_dataset
 from .rules import RulePack, load_pack
+from .markdown import md_cell
 
 OUTPUTS = ("graph.ttl", "graph.trig", "graph.nq", "graph.jsonld", "facts.csv", "graph.graphml", "graph.gexf",
            "graph.html", "report.md", "report.json")
@@ -309,11 +310,6 @@ def _summary_dict(s: BuildSummary) -> dict:
     }
 
 
-def _md(text: object) -> str:
-    """Plain text safe inside a Markdown table cell."""
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def report_markdown(s: BuildSummary, report: dict, shacl_text: str) -> str:
     a = report["analysis"]
     lines = ["# Build report", "", "| measure | value |", "|---|---|"]
@@ -326,20 +322,20 @@ def report_markdown(s: BuildSummary, report: dict, shacl_text: str) -> str:
     lines += ["", "## Facts per modality", "", "| modality | facts |", "|---|---|"]
     lines += [f"| {m} | {n} |" for m, n in s.facts_per_modality.items()]
     lines += ["", "## Skipped inputs", ""]
-    lines += [f"- `{_md(k.path)}`: {_md(k.reason)}" for k in s.skipped] or ["None."]
+    lines += [f"- `{md_cell(k.path)}`: {md_cell(k.reason)}" for k in s.skipped] or ["None."]
     top = a.get("top_actors") or []
     if top:
         lines += ["", "## Central actors (PageRank)", "", "| entity | PageRank | facts |", "|---|---|---|"]
         for t in top:
-            lines.append(f"| {_md(t['label'])} | {t['pagerank']} | {t['degree']} |")
+            lines.append(f"| {md_cell(t['label'])} | {t['pagerank']} | {t['degree']} |")
     tl = a.get("timeline") or []
     if tl:
         lines += ["", "## Timeline of dated facts", "", "| date | subject | relation | object | modality | source |", "|---|---|---|---|---|---|"]
         for t in tl:
-            lines.append(f"| {_md(t['date'])} | {_md(t['subject_label'])} | `{t['predicate']}` | {_md(t['object_label'])} | {t['modality']} | {_md(t['source'])} |")
+            lines.append(f"| {md_cell(t['date'])} | {md_cell(t['subject_label'])} | `{t['predicate']}` | {md_cell(t['object_label'])} | {t['modality']} | {md_cell(t['source'])} |")
     lines += ["", "## Sentences naming two or more known entities that no rule matched", "",
               "The curator's to-do list: each may hold a fact the rules miss.", ""]
-    lines += [f"- {_md(u['source'])} [{u['start']}:{u['end']}]: {_md(u['sentence'])}" for u in report["unmatched"]] or ["None."]
+    lines += [f"- {md_cell(u['source'])} [{u['start']}:{u['end']}]: {md_cell(u['sentence'])}" for u in report["unmatched"]] or ["None."]
     if report.get("corroboration"):
         from .corroborate import report_markdown as corroboration_markdown
 

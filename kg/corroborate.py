@@ -56,6 +56,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from .extract import DocResult, Evidence, Fact, Term, merge_facts
+from .markdown import md_cell
 
 MODALITY_WEIGHTS = {
     "asserted": 1.0,
@@ -434,13 +435,9 @@ def report_section(c: Corroboration, labels: Mapping[str, str] = {}) -> dict:
     }
 
 
-def _md(text: object) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _fact_md(d: dict) -> str:
     extra = ", ".join(x for x in (d["modality"], d["date"], d["quantity"] and f"quantity {d['quantity']}") if x)
-    return f"{_md(d['subject'])} `{d['predicate']}` {_md(d['object'])} ({extra})"
+    return f"{md_cell(d['subject'])} `{d['predicate']}` {md_cell(d['object'])} ({extra})"
 
 
 def report_markdown(section: dict) -> list[str]:
@@ -451,7 +448,7 @@ def report_markdown(section: dict) -> list[str]:
     multi = section["facts_with_several_sources"]
     if multi:
         lines += ["| fact | confidence | sources | articles |", "|---|---|---|---|"]
-        lines += [f"| {_fact_md(d)} | {d['confidence']} | {d['sources']} | {_md(', '.join(d['articles']))} |" for d in multi]
+        lines += [f"| {_fact_md(d)} | {d['confidence']} | {d['sources']} | {md_cell(', '.join(d['articles']))} |" for d in multi]
     else:
         lines.append("None.")
     lines += ["", "### Contradictions", "",
@@ -461,8 +458,8 @@ def report_markdown(section: dict) -> list[str]:
         lines += ["| conflict | fact | sources | other fact | sources |", "|---|---|---|---|---|"]
         for x in cons:
             a, b = x["a"], x["b"]
-            lines.append(f"| {', '.join(x['kinds'])} | {_fact_md(a)} | {_md(', '.join(a['articles']))} "
-                         f"| {_fact_md(b)} | {_md(', '.join(b['articles']))} |")
+            lines.append(f"| {', '.join(x['kinds'])} | {_fact_md(a)} | {md_cell(', '.join(a['articles']))} "
+                         f"| {_fact_md(b)} | {md_cell(', '.join(b['articles']))} |")
     else:
         lines.append("None.")
     return lines

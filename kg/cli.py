@@ -64,7 +64,7 @@ def build(
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when any input was skipped."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     base_iri: Optional[str] = typer.Option(None, "--base-iri", help="Base of instance IRIs (default https://w3id.org/defcoop/); ends with '/'."),
-    workers: int = typer.Option(0, "--workers", "-j", min=0, help="Processes that extract articles (0: one per core); the output is the same for any number."),
+    workers: int = typer.Option(0, "--workers", "-j", min=0, help="Processes that extract articles and validate the graph (0: one per core); the output is the same for any number."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Extract every article again instead of reusing the results of unchanged ones."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Folder of the extraction cache (default: OUT/.kg-cache)."),
 ) -> None:
@@ -149,6 +149,7 @@ class ReportFormat(str, Enum):
 def validate(
     graph: Path = typer.Argument(..., help="A build folder or an RDF file."),
     fmt: ReportFormat = typer.Option(ReportFormat.human, "--format", "-f", help="human text, or the SHACL report graph in Turtle."),
+    workers: int = typer.Option(0, "--workers", "-j", min=0, help="Processes that validate parts of a large graph (0: one per core); the report is the same for any number."),
 ) -> None:
     """Validate a graph against the project's SHACL shapes. Exit 0 conforms, 1 does not, 2 error.
 
@@ -157,7 +158,7 @@ def validate(
     from .validate import format_report, validate_path
 
     try:
-        result = validate_path(graph)
+        result = validate_path(graph, workers=workers or None)
         text = format_report(result, fmt.value)
     except KGError as e:
         _fail(e)

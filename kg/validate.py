@@ -1,14 +1,32 @@
 """SHACL validation of a built graph against the project's shapes (pyshacl).
 
 Reports come as pySHACL's human text or as the W3C validation report graph in Turtle.
+
+A large graph is validated in parts, in parallel processes, with the same results as one
+run over the whole graph (tests/test_validate_parts.py checks it). The shapes are local:
+every constraint reads the focus node's own triples, and sh:class reads the rdf:type of a
+value (kg/ontology/shapes.ttl has no property paths beyond one predicate, no sh:node, no
+SPARQL). So a part that holds, for each of its focus nodes, the node's triples, the triples
+that make it a target of sh:targetObjectsOf, and the rdf:type triples of its values (with
+the graph's rdfs:subClassOf triples), gives that node exactly the results the whole graph
+gives; each node is validated in one part only (pyshacl's focus_nodes option). Graphs with
+blank-node subjects or literal targets are validated in one run.
 """
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from dataclasses import dataclass
 from importlib import resources
 
-from rdflib import Graph
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SH
+
+# Below this many triples (or with one worker) one pyshacl run is as fast as parts.
+PART_MIN_TRIPLES = 20_000
+PART_TRIPLES = 2_000  # about this many triples of focus nodes per part (pyshacl checks
+# its focus_nodes option against a list, so its cost grows with the square of a part's size)
 
 
 @dataclass(frozen=True)
@@ -25,25 +43,198 @@ def shapes_graph() -> Graph:
     return g
 
 
-def validate_graph(data: Graph) -> ValidationResult:
-    """Validate the union of a graph's triples; no inference, no network."""
+def _run(data: Graph, shapes: Graph, focus: list | None = None) -> tuple[bool, Graph, str]:
     from pyshacl import validate
-    from rdflib.namespace import SH
 
-    conforms, report, text = validate(data, shacl_graph=shapes_graph(), inference="none", advanced=True, allow_warnings=True)
+    return validate(data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True, focus_nodes=focus)
+
+
+def validate_graph(data: Graph, *, workers: int | None = 1) -> ValidationResult:
+    """Validate the union of a graph's triples; no inference, no network.
+
+    With workers > 1 (None: every core) a graph of PART_MIN_TRIPLES or more is validated in
+    parts on that many processes (see the module's docstring); the result is the same.
+    """
+    from .build import default_workers
+
+    workers = max(1, workers or default_workers())
+    shapes = shapes_graph()
+    parts = _parts(data, shapes) if workers > 1 and len(data) >= PART_MIN_TRIPLES else None
+    if parts is None:
+        conforms, report, text = _run(data, shapes)
+        return _result(bool(conforms), report, _blocks(text))
+    return _validate_parts(data, shapes, parts, workers)
+
+
+def _result(conforms: bool, report: Graph, blocks: list[str]) -> ValidationResult:
     violations = sum(1 for _ in report.subjects(SH.resultSeverity, SH.Violation))
-    return ValidationResult(bool(conforms), violations, text, report)
+    return ValidationResult(conforms, violations, _merge_texts(conforms, blocks), report)
+
+
+_BLOCK_START = re.compile(r"^(?!\t)", re.M)
+
+
+def _blocks(text: str) -> list[str]:
+    """The result blocks of pySHACL's report text ("Constraint Violation in ...", then its
+    tab-indented lines)."""
+    head, sep, body = text.partition("):\n")  # "Results (N):" ends the header
+    if not sep or "Results (" not in head:
+        return []
+    starts = [m.start() for m in _BLOCK_START.finditer(body) if m.start() < len(body)]
+    return [body[a:b].rstrip("\n") + "\n" for a, b in zip(starts, [*starts[1:], len(body)]) if body[a:b].strip()]
+
+
+def _merge_texts(conforms: bool, blocks: list[str]) -> str:
+    """pySHACL's report text made of result blocks in sorted order (so the text does not
+    depend on how the graph was split)."""
+    lines = ["Validation Report", f"Conforms: {conforms}"]
+    if blocks:
+        lines.append(f"Results ({len(blocks)}):")
+    return "\n".join(lines) + "\n" + "".join(sorted(blocks))
+
+
+def _parts(data: Graph, shapes: Graph) -> list[tuple[list, list]] | None:
+    """[(focus nodes, triples)] covering every node a shape can target, or None when the
+    graph is not one that can be split safely. A node's targets of sh:targetObjectsOf
+    (its evidence, its article, its entities) join its part when not yet placed, so most
+    parts hold whole neighbourhoods and little is validated twice."""
+    target_preds = set(shapes.objects(None, SH.targetObjectsOf))
+    if any(True for _ in shapes.objects(None, SH.targetNode)):
+        return None
+    # a node typed with a class that the same shape targets needs no referring triple to
+    # be a focus node (and the referring nodes, validated on a single triple, cost much)
+    covered = {p: set() for p in target_preds}
+    for shape, p in shapes.subject_objects(SH.targetObjectsOf):
+        covered[p].update(shapes.objects(shape, SH.targetClass))
+    # only sh:class reads a value's triples (its rdf:type)
+    class_paths = {shapes.value(ps, SH.path) for ps in shapes.subjects(SH["class"], None)}
+    by_subject: dict = defaultdict(list)
+    referrers: dict = defaultdict(list)
+    types: dict = defaultdict(list)
+    schema: list = []
+    for t in data:
+        s, p, o = t
+        if isinstance(s, BNode):
+            return None  # a blank node's shape may span nodes the parts would not hold together
+        by_subject[s].append(t)
+        if p == RDF.type:
+            types[s].append(t)
+        elif p == RDFS.subClassOf:
+            schema.append(t)
+        if p in target_preds:
+            if isinstance(o, (Literal, BNode)):
+                return None
+            referrers[o].append(t)
+    # nodes nothing points to first (facts), so that a walk from each places the nodes it
+    # points to (evidence, articles, entities) in its part
+    nodes = sorted(set(by_subject) | set(referrers), key=lambda n: (n in referrers, str(n)))
+    if not all(str(n).lower().startswith(("http:", "https:", "urn:", "file:")) for n in nodes):
+        return None  # pyshacl reads other focus IRIs as CURIEs
+    placed: set = set()
+    parts: list[tuple[list, list]] = []
+    focus: list = []
+    triples: set = set()
+    size = 0
+    for root in nodes:
+        stack = [root]
+        while stack:
+            n = stack.pop()
+            if n in placed:
+                continue
+            placed.add(n)
+            focus.append(n)
+            own = by_subject.get(n, ())
+            triples.update(own)
+            kinds = {o for _s, _p, o in types.get(n, ())}
+            triples.update(t for t in referrers.get(n, ()) if kinds.isdisjoint(covered[t[1]]))
+            for _s, p, o in own:
+                if p in class_paths:
+                    triples.update(types.get(o, ()))
+                if p in target_preds and o not in placed:
+                    stack.append(o)
+            size += len(own)
+        if size >= PART_TRIPLES:
+            parts.append((focus, list(triples)))
+            focus, triples, size = [], set(), 0
+    if focus:
+        parts.append((focus, list(triples)))
+    for _focus, part in parts:
+        part.extend(schema)
+    return parts
+
+
+_PARTS: dict = {}
+
+
+def _validate_part(i: int) -> tuple[bool, str, list[str]]:
+    """Validate part i; keep the results whose focus node belongs to the part (other nodes
+    in it carry only some of their triples, and are validated in their own part)."""
+    from pyshacl.rdfutil import stringify_node
+
+    focus, triples = _PARTS["parts"][i]
+    g = Graph()
+    for prefix, ns in _PARTS["namespaces"]:
+        g.bind(prefix, ns, override=True, replace=True)
+    for t in triples:
+        g.add(t)
+    conforms, report, text = _run(g, _PARTS["shapes"], [str(n) for n in focus])
+    own = set(focus)
+    kept = Graph()
+    for result in report.objects(None, SH.result):
+        if report.value(result, SH.focusNode) not in own:
+            continue
+        todo = [result]
+        while todo:  # the result and the blank nodes under it (a complex sh:resultPath)
+            node = todo.pop()
+            for _s, p, o in report.triples((node, None, None)):
+                kept.add((node, p, o))
+                if isinstance(o, BNode):
+                    todo.append(o)
+    allowed = {SH.Info, SH.Warning}
+    ok = bool(conforms) or not any(o not in allowed for o in kept.objects(None, SH.resultSeverity))
+    names = {"\tFocus Node: " + stringify_node(g, n) + "\n" for n in focus}
+    blocks = [b for b in _blocks(text) if any(name in b for name in names)]
+    return ok, kept.serialize(format="nt"), blocks
+
+
+def _validate_parts(data: Graph, shapes: Graph, parts: list, workers: int) -> ValidationResult:
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    _PARTS.update(parts=parts, shapes=shapes, namespaces=list(data.namespaces()))
+    try:
+        if "fork" in mp.get_all_start_methods():  # the parts are inherited, not pickled
+            with ProcessPoolExecutor(min(workers, len(parts)), mp_context=mp.get_context("fork")) as pool:
+                outcomes = list(pool.map(_validate_part, range(len(parts))))
+        else:  # pragma: no cover - platforms without fork validate the parts one by one
+            outcomes = [_validate_part(i) for i in range(len(parts))]
+    finally:
+        _PARTS.clear()
+    report = Graph()
+    report.bind("sh", str(SH))
+    root = BNode()
+    report.add((root, RDF.type, SH.ValidationReport))
+    conforms = all(c for c, _, _ in outcomes)
+    report.add((root, SH.conforms, Literal(conforms)))
+    for _c, nt, _t in outcomes:  # each part's kept results, under the one report node
+        g = Graph()
+        g.parse(data=nt, format="nt")
+        for result in set(g.subjects(SH.focusNode, None)):
+            report.add((root, SH.result, result))
+        for t in g:
+            report.add(t)
+    return _result(conforms, report, [b for _, _, blocks in outcomes for b in blocks])
 
 
 REPORT_FORMATS = ("human", "turtle")
 
 
-def validate_path(path) -> ValidationResult:
+def validate_path(path, *, workers: int | None = 1) -> ValidationResult:
     """Load a build folder or an RDF file and validate the union of its graphs."""
     from .export import union_graph
     from .query import load_graph
 
-    return validate_graph(union_graph(load_graph(path)))
+    return validate_graph(union_graph(load_graph(path)), workers=workers)
 
 
 def format_report(result: ValidationResult, fmt: str = "human") -> str:

@@ -137,8 +137,11 @@ def _quantity(f: Fact) -> str | None:
 
 
 def identity(f: Fact) -> tuple:
-    """What makes two facts one fact node: the extraction key and the quantity."""
-    return (*f.key, _quantity(f) or "")
+    """What makes two facts one fact node: the extraction key, the quantity and the date's
+    modifier and period (kg/graph.py IDENTITY_QUALIFIERS)."""
+    from .graph import IDENTITY_QUALIFIERS
+
+    return (*f.key, *((t.value if (t := f.qualifier(prop)) else "") for prop, _ in IDENTITY_QUALIFIERS))
 
 
 def _version(f: Fact) -> tuple[str, str]:

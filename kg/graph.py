@@ -68,14 +68,18 @@ def canonical_decimal(text: str) -> str:
     return s if "." in s else s + ".0"
 
 
+# Qualifiers that change what a fact claims: two reports of one contract with different
+# quantities, or of one deadline worded "by 1995" and "before the end of 1995", are two facts
+# (kg/corroborate.py identity); the shapes allow one value of each per fact.
+IDENTITY_QUALIFIERS = (("kg:quantity", "quantity"), ("kg:dateModifier", "dateModifier"), ("kg:datePeriod", "datePeriod"))
+
+
 def fact_iri(f: Fact) -> URIRef:
-    """The hash of subject, predicate, object, date, modality and, when given, quantity: two
-    reports of one contract with different quantities are two facts (kg/corroborate.py)."""
+    """The hash of subject, predicate, object, date, modality and, when given, the
+    IDENTITY_QUALIFIERS."""
     s, p, o, date, modality = f.key
-    quantity = f.qualifier("kg:quantity")
-    if quantity is not None:
-        return FACT[_hash(s, p, o, date, modality, "quantity=" + quantity.value)]
-    return FACT[_hash(s, p, o, date, modality)]
+    extra = [f"{name}={t.value}" for prop, name in IDENTITY_QUALIFIERS if (t := f.qualifier(prop)) is not None]
+    return FACT[_hash(s, p, o, date, modality, *extra)]
 
 
 def article_iri(slug: str) -> URIRef:

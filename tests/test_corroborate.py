@@ -354,3 +354,27 @@ def test_eval_writes_a_confidence_table_the_pack_reads(tmp_path):
     table = yaml.safe_load(target.read_text(encoding="utf-8"))["confidence"]
     assert table and all(v["precision"] == precision_estimate(v["tp"], v["fp"]) for v in table.values())
     assert precision_table(load_pack(pack_dir)) == {k: v["precision"] for k, v in table.items()}
+
+
+def test_differently_worded_deadlines_are_two_facts_and_the_union_conforms(tmp_path):
+    """"by 1995" and "sebelum akhir tahun 1995" qualify one claim differently: each is its own
+    fact node, so no node carries two kg:dateModifier values (a SHACL violation a 1 MB
+    benchmark build found when they shared one)."""
+    from rdflib import Graph
+
+    from kg.build import build
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a-en.txt").write_text(
+        "Hanoi outlook.\n\nVietnam likely plans to buy the Su-30MK2 by 2031, officials said.\n", encoding="utf-8")
+    (tmp_path / "in" / "b-id.txt").write_text(
+        "Rencana Hanoi.\n\nMenurut pengamat, Vietnam kemungkinan akan membeli Su-30MK2 sebelum akhir tahun 2031.\n",
+        encoding="utf-8")
+    summary = build([tmp_path / "in"], tmp_path / "out", workers=1)
+    g = Graph()
+    g.parse(tmp_path / "out" / "graph.ttl", format="turtle")
+    modifiers = {}
+    for fact, mod in g.subject_objects(KG.dateModifier):
+        modifiers.setdefault(fact, set()).add(str(mod))
+    assert sorted(map(sorted, modifiers.values())) == [["before"], ["by"]]
+    assert summary.shacl_conforms, summary

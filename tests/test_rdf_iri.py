@@ -117,3 +117,14 @@ def test_rebased_build_parses_strictly_and_keeps_the_ontology(seed_dataset, tmp_
 def test_rebase_refuses_a_bad_base(seed_dataset):
     with pytest.raises(IRIError):
         rebase(seed_dataset, "not a base")
+
+
+def test_a_build_under_another_base_conforms_to_the_shapes(tmp_path):
+    """The shapes name no base IRI: a --base-iri build of the examples conforms as the default one does."""
+    from conftest import EXAMPLES
+
+    from kg.build import build
+
+    summary = build([EXAMPLES], tmp_path / "out", workers=1, cache=False, base_iri="https://example.org/kb/")
+    assert summary.shacl_conforms and summary.shacl_violations == 0
+    assert "https://example.org/kb/id/" in (tmp_path / "out" / "graph.nq").read_text(encoding="utf-8")

@@ -10,6 +10,7 @@ Measured, each in a fresh process:
   first --extract-mb MB of each corpus, against raw read + lowercasing of the same files;
 - triples/s into kg's store (rdflib Dataset) against pyoxigraph's bulk load of the same
   quads, and kg's Turtle writer against pyoxigraph's Turtle serialisation;
+- with KG_BENCH_SHACL=1, SHACL validation of the same triples on 1 and 2 processes;
 - end-to-end `kg build` wall time and peak RSS (/usr/bin/time -v; the largest process) on
   the corpora listed by --build-sizes, with a time limit.
 Corpora and packs are generated once under --work (seeded) and reused.
@@ -117,6 +118,29 @@ def _store(results, pack) -> dict:
     t = time.perf_counter()
     nq = serialize_nquads(ds)
     kg_nq_s = time.perf_counter() - t
+    t = time.perf_counter()
+    conv_s = None
+    try:
+        from kg.export import ox_quads  # kg's pyoxigraph writers (checkouts before them lack it)
+
+        ox_quads(ds)
+        conv_s = time.perf_counter() - t
+    except ImportError:
+        pass
+    shacl = {}
+    if os.environ.get("KG_BENCH_SHACL"):
+        import inspect
+
+        from kg.export import union_graph
+        from kg.validate import validate_graph
+
+        union = union_graph(ds)
+        for w in (1, 2):
+            if w > 1 and "workers" not in inspect.signature(validate_graph).parameters:
+                break
+            t = time.perf_counter()
+            validate_graph(union, **({"workers": w} if w > 1 else {}))
+            shacl[f"shacl_{w}_s"] = time.perf_counter() - t
     store = ox.Store()
     t = time.perf_counter()
     store.bulk_load(nq.encode("utf-8"), ox.RdfFormat.N_QUADS)
@@ -126,7 +150,7 @@ def _store(results, pack) -> dict:
     ox_ttl = ox.serialize(triples, format=ox.RdfFormat.TURTLE)
     ox_ttl_s = time.perf_counter() - t
     return {"quads": quads, "kg_store_s": build_s, "kg_ttl_s": kg_ttl_s, "kg_nq_s": kg_nq_s, "ox_load_s": ox_load_s,
-            "ox_ttl_s": ox_ttl_s, "ttl_bytes": len(ttl), "ox_ttl_bytes": len(ox_ttl)}
+            "ox_ttl_s": ox_ttl_s, "ttl_bytes": len(ttl), "ox_ttl_bytes": len(ox_ttl), "convert_s": conv_s, **shacl}
 
 
 def _run_child(code: Path, args: dict) -> dict:
@@ -215,6 +239,11 @@ def main() -> None:
     print(f"| quads into the store, /s | {q / r['kg_store_s']:,.0f} | {q / r['ox_load_s']:,.0f} (bulk load) | {r['kg_store_s'] / r['ox_load_s']:.0f}x |")
     print(f"| Turtle of the union, s | {r['kg_ttl_s']:.2f} | {r['ox_ttl_s']:.2f} | {r['kg_ttl_s'] / r['ox_ttl_s']:.0f}x |")
     print(f"| N-Quads (sorted), s | {r['kg_nq_s']:.2f} | | |")
+    if r.get("convert_s") is not None:
+        print(f"| of which rdflib -> pyoxigraph terms, s | {r['convert_s']:.2f} | | |")
+    if r.get("shacl_1_s"):
+        two = f"{r['shacl_2_s']:.1f} s on 2 processes ({r['shacl_1_s'] / r['shacl_2_s']:.2f}x)" if r.get("shacl_2_s") else ""
+        print(f"| SHACL (pyshacl), s | {r['shacl_1_s']:.1f} on 1 process | {two} | |")
     print(f"\n{q:,} quads from {r['facts']} facts in {r['mb']:.1f} MB")
 
     print(f"\n## kg build end to end ({a.workers} workers; peak RSS of the largest process)\n")

@@ -29,6 +29,12 @@ The input is an rdflib ``Dataset`` (one named graph per article) or a plain ``Gr
 functions read the union of all graphs. Everything is deterministic: nodes, edges and
 results come out in sorted order.
 
+Reading a large dataset and projecting it is the expensive part, so every function also
+takes a :class:`Projection`: the dataset read once (:func:`projection`), with its fact
+records, entity graph, articles and network measures computed on first use and then kept.
+A build makes one, in :func:`add_analysis_graph`, and hands it to the report, the HTML page
+and the GraphML / GEXF exports (:func:`shared_projection`).
+
 >>> from rdflib import Dataset
 >>> G = entity_graph(Dataset())
 >>> G.number_of_nodes(), G.number_of_edges()
@@ -39,8 +45,10 @@ from __future__ import annotations
 
 import difflib
 import json
+import weakref
 from collections import Counter, defaultdict
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -118,6 +126,9 @@ class FactRecord:
 # --- reading the RDF -----------------------------------------------------------------
 
 
+_INDEXED = {RDF.type: "type", RDF.subject: "subject", KG.article: "article"}  # predicates UnionView indexes
+
+
 class UnionView:
     """Every triple of a Dataset's graphs (or of a Graph) once, indexed by subject, to read.
 
@@ -134,14 +145,21 @@ class UnionView:
             triples = graph.quads((None, None, None, None))
         else:
             triples = graph.triples((None, None, None))
+        add = self._add
         for s, p, o, *_ in triples:
-            self.spo[s][p].add(o)
-            if p == RDF.type:
-                self.by_type[o].add(s)
-            elif p == RDF.subject:
-                self.facts.add(s)
-            elif p == KG.article:
-                self.evidence_articles.add(o)
+            add(s, p, o)
+
+    def _add(self, s, p, o) -> None:
+        self.spo[s][p].add(o)
+        kind = _INDEXED.get(p)  # a dict look-up: cheaper than comparing p with each of them
+        if kind is None:
+            return
+        if kind == "type":
+            self.by_type[o].add(s)
+        elif kind == "subject":
+            self.facts.add(s)
+        else:
+            self.evidence_articles.add(o)
 
     def objects(self, s, p) -> list:
         """The values of ``s p ?``, sorted."""
@@ -161,10 +179,13 @@ class UnionView:
 
 
 def union_view(graph) -> UnionView:
-    """A read view of ``graph`` (Dataset, Graph or an existing view) for the functions here.
+    """A read view of ``graph`` (Dataset, Graph, an existing view or a :class:`Projection`).
 
-    Build it once and pass it to several functions to read a large dataset only once.
+    Build it once and pass it to several functions to read a large dataset only once (a
+    :class:`Projection` also keeps what is computed from the view).
     """
+    if isinstance(graph, Projection):
+        return graph.view
     return graph if isinstance(graph, UnionView) else UnionView(graph)
 
 
@@ -238,7 +259,20 @@ def _evidence_key(e: Evidence):
 
 def fact_records(graph) -> list[FactRecord]:
     """Every fact node of ``graph`` (nodes with rdf:subject/predicate/object), sorted by IRI."""
-    g = union_view(graph)
+    return list(projection(graph).facts)
+
+
+def _read_facts(g: UnionView) -> tuple[FactRecord, ...]:
+    """The work of :func:`fact_records`, done once per :class:`Projection`."""
+    names: dict[str, str] = {}  # qname() of each property, worked out once per property
+
+    def short(iri) -> str:
+        iri = str(iri)
+        name = names.get(iri)
+        if name is None:
+            name = names[iri] = qname(iri)
+        return name
+
     records = []
     for fact in sorted(g.facts, key=_term_key):
         s, p, o = (g.first(fact, prop) for prop in (RDF.subject, RDF.predicate, RDF.object))
@@ -247,12 +281,12 @@ def fact_records(graph) -> list[FactRecord]:
         modality = g.first(fact, KG.modality)
         date = g.first(fact, KG.date)
         evidence = sorted((_evidence(g, ev) for ev in g.objects(fact, PROV.wasDerivedFrom)), key=_evidence_key)
-        qualifiers = sorted((qname(str(q)), str(v)) for q, v in g.properties(fact) if q not in _FACT_FIELDS)
+        qualifiers = sorted((short(q), str(v)) for q, v in g.properties(fact) if q not in _FACT_FIELDS)
         records.append(
             FactRecord(
                 iri=str(fact),
                 subject=str(s),
-                predicate=qname(str(p)),
+                predicate=short(p),
                 object=str(o),
                 object_is_literal=isinstance(o, Literal),
                 modality=None if modality is None else _MODALITY_NAME.get(modality, _local_name(str(modality))),
@@ -261,7 +295,7 @@ def fact_records(graph) -> list[FactRecord]:
                 qualifiers=tuple(qualifiers),
             )
         )
-    return records
+    return tuple(records)
 
 
 def article_names(graph) -> dict[str, str]:
@@ -269,7 +303,12 @@ def article_names(graph) -> dict[str, str]:
 
     Sorted by IRI.
     """
-    g = union_view(graph)
+    if isinstance(graph, Projection):
+        return dict(graph.article_names)
+    return _article_names(union_view(graph))
+
+
+def _article_names(g: UnionView) -> dict[str, str]:
     articles = {str(a) for a in g.by_type.get(KG.Article, ())}
     articles |= {str(a) for a in g.evidence_articles}
     names = {}
@@ -284,9 +323,15 @@ def article_info(graph) -> dict[str, dict]:
 
     Missing values are None; sorted by IRI.
     """
+    if isinstance(graph, Projection):
+        return {art: dict(meta) for art, meta in graph.article_info.items()}
     g = union_view(graph)
+    return _article_info(g, _article_names(g))
+
+
+def _article_info(g: UnionView, names: dict[str, str]) -> dict[str, dict]:
     info = {}
-    for art, name in article_names(g).items():
+    for art, name in names.items():
         ref = URIRef(art)
 
         def value(p):
@@ -319,9 +364,8 @@ def _edge_attrs(f: FactRecord) -> dict:
     }
 
 
-def _projection(graph) -> tuple[nx.MultiDiGraph, list[FactRecord]]:
-    g = union_view(graph)
-    facts = fact_records(g)
+def _entity_graph(g: UnionView, facts: Iterable[FactRecord]) -> nx.MultiDiGraph:
+    """The work of :func:`entity_graph`, done once per :class:`Projection`."""
     nodes = _node_iris(g, facts)
     literal_facts: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
     for f in facts:
@@ -345,7 +389,7 @@ def _projection(graph) -> tuple[nx.MultiDiGraph, list[FactRecord]]:
     edges = [f for f in facts if not f.object_is_literal and f.subject in nodes and f.object in nodes]
     for f in sorted(edges, key=lambda f: (f.subject, f.object, f.iri)):
         G.add_edge(f.subject, f.object, key=f.iri, **_edge_attrs(f))
-    return G, facts
+    return G
 
 
 def entity_graph(graph) -> nx.MultiDiGraph:
@@ -355,8 +399,10 @@ def entity_graph(graph) -> nx.MultiDiGraph:
     other languages), ``aliases`` (its ``skos:altLabel``s), ``literal_facts`` (list of (predicate, value, modality)). Edge key: the fact IRI; edge attributes: ``predicate`` (qname),
     ``modality``, ``date`` (str or None), ``evidence`` (sorted list of (sentence, article,
     rule, start, end)) and ``qualifiers`` (qname -> list of values).
+
+    Given a :class:`Projection`, returns the projection's own graph (shared: do not change it).
     """
-    return _projection(graph)[0]
+    return projection(graph).graph
 
 
 def simple_digraph(G: nx.MultiDiGraph) -> nx.DiGraph:
@@ -373,6 +419,102 @@ def _simple_undirected(G: nx.MultiDiGraph) -> nx.Graph:
     U.add_nodes_from(sorted(G.nodes))
     U.add_edges_from(sorted({tuple(sorted((u, v))) for u, v in G.edges()}))
     return U
+
+
+# --- one read of the dataset, shared -------------------------------------------------
+
+
+class Projection:
+    """A dataset read once: its :class:`UnionView` and what the functions here compute from it.
+
+    Each part is computed the first time it is asked for and then kept: ``facts`` (as
+    :func:`fact_records`, a tuple), ``graph`` (as :func:`entity_graph`), ``article_names``,
+    ``article_info``, ``simple`` (:func:`simple_digraph` of ``graph``), ``pagerank`` (of
+    ``simple``), ``centrality`` and ``communities``. Every function of this module (and
+    :func:`kg.render.render_page`, :func:`kg.export.projection_for_tools`) takes a
+    Projection wherever it takes a graph, and gives the same result as for the graph itself.
+    The parts are shared between those callers, so treat them as read-only.
+
+    A Projection reflects the dataset when it was made; it does not follow later changes.
+
+    >>> from rdflib import Dataset
+    >>> p = projection(Dataset())
+    >>> p.facts, p.graph.number_of_nodes(), projection(p) is p
+    ((), 0, True)
+    """
+
+    def __init__(self, graph):
+        self.view = union_view(graph)
+
+    @cached_property
+    def facts(self) -> tuple[FactRecord, ...]:
+        return _read_facts(self.view)
+
+    @cached_property
+    def graph(self) -> nx.MultiDiGraph:
+        return _entity_graph(self.view, self.facts)
+
+    @cached_property
+    def article_names(self) -> dict[str, str]:
+        return _article_names(self.view)
+
+    @cached_property
+    def article_info(self) -> dict[str, dict]:
+        return _article_info(self.view, self.article_names)
+
+    @cached_property
+    def simple(self) -> nx.DiGraph:
+        return simple_digraph(self.graph)
+
+    @cached_property
+    def pagerank(self) -> dict[str, float]:
+        return pagerank(self.simple)
+
+    @cached_property
+    def centrality(self) -> dict[str, dict]:
+        return _centrality(self.graph, self.simple, self.pagerank)
+
+    @cached_property
+    def communities(self) -> list[list[str]]:
+        return communities(self.graph)
+
+
+def projection(graph) -> Projection:
+    """``graph`` (Dataset, Graph or :class:`UnionView`) read into a :class:`Projection`; a
+    Projection is returned as it is."""
+    return graph if isinstance(graph, Projection) else Projection(graph)
+
+
+# Dataset id -> (weak reference to it, its size when the projection was kept, the projection)
+_KEPT: dict[int, tuple[weakref.ref, int, Projection]] = {}
+
+
+def add_analysis_graph(dataset) -> Projection:
+    """Add :func:`analysis_triples` to ``dataset`` (a Dataset) and keep the projection they
+    were computed from, for :func:`shared_projection`; returns that projection.
+
+    The analysis graph holds scores of the projection's nodes, never a fact, label, class
+    or article, so the projection read before it was added is the projection of the dataset
+    with it (its view gets the analysis triples too). A build thus reads its dataset once.
+    """
+    p = projection(dataset)
+    for quad in analysis_triples(p):
+        dataset.add(quad)
+        p.view._add(*quad[:3])
+    key = id(dataset)
+    _KEPT[key] = (weakref.ref(dataset, lambda _ref: _KEPT.pop(key, None)), len(dataset), p)
+    return p
+
+
+def shared_projection(dataset) -> Projection:
+    """The projection :func:`add_analysis_graph` kept for this very ``dataset``, if the
+    dataset still holds as many triples as then; otherwise a new :func:`projection`."""
+    kept = _KEPT.get(id(dataset))
+    if kept is not None:
+        ref, size, p = kept
+        if ref() is dataset and len(dataset) == size:
+            return p
+    return projection(dataset)
 
 
 # --- measures ------------------------------------------------------------------------
@@ -397,7 +539,10 @@ def centrality(G: nx.MultiDiGraph) -> dict[str, dict]:
     the simple directed graph, normalised.
     """
     D = simple_digraph(G)
-    pr = pagerank(D)
+    return _centrality(G, D, pagerank(D))
+
+
+def _centrality(G: nx.MultiDiGraph, D: nx.DiGraph, pr: dict[str, float]) -> dict[str, dict]:
     bc = nx.betweenness_centrality(D, normalized=True)
     return {
         n: {"degree": G.degree(n), "pagerank": pr[n], "betweenness": bc[n]}
@@ -437,9 +582,10 @@ def timeline(graph) -> list[dict]:
     ``object_label`` (a literal object is its own label), ``modality``, ``source`` (the first
     article IRI, sorted) and ``sources`` (every article it was read in).
     """
-    g = union_view(graph)
+    p = projection(graph)
+    g = p.view
     rows = []
-    for f in fact_records(g):
+    for f in p.facts:
         if f.date is None:
             continue
         articles = list(f.articles)
@@ -463,11 +609,11 @@ def timeline(graph) -> list[dict]:
 
 def facts_per_source(graph) -> dict[str, int]:
     """Article IRI -> number of distinct facts with evidence from it (0 for articles with none)."""
-    g = union_view(graph)
+    p = projection(graph)
     counts: Counter[str] = Counter()
-    for f in fact_records(g):
+    for f in p.facts:
         counts.update(f.articles)
-    return {art: counts.get(art, 0) for art in sorted(set(article_names(g)) | set(counts))}
+    return {art: counts.get(art, 0) for art in sorted(set(p.article_names) | set(counts))}
 
 
 def _expand(iri: str) -> str:
@@ -620,9 +766,11 @@ def explain_path(graph, a: str, b: str) -> dict:
     ``subject_label``, ``object_label`` and ``sources`` (one per evidence: ``article``,
     ``article_name``, ``url``, ``sentence``, ``rule``, ``start``, ``end``).
     """
-    g = union_view(graph)
-    G = graph if isinstance(graph, nx.MultiDiGraph) else entity_graph(g)
-    info = {} if isinstance(graph, nx.MultiDiGraph) else article_info(g)
+    if isinstance(graph, nx.MultiDiGraph):
+        G, info = graph, {}
+    else:
+        p = projection(graph)
+        G, info = p.graph, p.article_info
     start, end = resolve_entity(G, a), resolve_entity(G, b)
     steps = []
     for step in shortest_path(G, start, end):
@@ -667,9 +815,8 @@ def summary(graph, *, top: int = 10) -> dict:
     JSON-serialisable (lists, dicts, str, int, float, None), floats rounded to 6 places,
     every list in a fixed order, so the same graph always gives the same JSON.
     """
-    g = union_view(graph)
-    G, facts = _projection(g)
-    cent = centrality(G)
+    p = projection(graph)
+    G, facts, cent = p.graph, p.facts, p.centrality
     by_rank = sorted(cent, key=lambda n: (-cent[n]["pagerank"], n))
     labels = nx.get_node_attributes(G, "label")
     classes = Counter(d["cls"] for _, d in G.nodes(data=True))
@@ -681,7 +828,7 @@ def summary(graph, *, top: int = 10) -> dict:
             "facts": len(facts),
             "edges": G.number_of_edges(),
             "literal_facts": sum(len(d["literal_facts"]) for _, d in G.nodes(data=True)),
-            "articles": len(article_names(g)),
+            "articles": len(p.article_names),
         },
         "classes": dict(sorted(classes.items())),
         "modalities": dict(sorted(Counter(f.modality or "unknown" for f in facts).items())),
@@ -694,10 +841,10 @@ def summary(graph, *, top: int = 10) -> dict:
             n: {"degree": c["degree"], "pagerank": _round(c["pagerank"]), "betweenness": _round(c["betweenness"])}
             for n, c in cent.items()
         },
-        "communities": communities(G),
+        "communities": [list(c) for c in p.communities],
         "components": components(G),
-        "timeline": timeline(g),
-        "facts_per_source": facts_per_source(g),
+        "timeline": timeline(p),
+        "facts_per_source": facts_per_source(p),
     }
 
 
@@ -725,15 +872,15 @@ def analysis_triples(dataset) -> list[tuple]:
     >>> analysis_triples(Dataset())[0][3] == ANALYSIS_GRAPH
     True
     """
-    G = entity_graph(dataset)
-    cent = centrality(G)
+    p = projection(dataset)
+    cent = p.centrality
     g = ANALYSIS_GRAPH
     quads = [
         (g, RDF.type, PROV.Entity, g),
         (g, RDFS.label, Literal("Network analysis of the extracted facts (not extracted facts)", lang="en"), g),
         (g, RDFS.label, Literal("Analisis jaringan atas fakta yang diekstraksi (bukan fakta ekstraksi)", lang="id"), g),
     ]
-    for index, members in enumerate(communities(G)):
+    for index, members in enumerate(p.communities):
         for n in members:
             quads.append((URIRef(n), KG.community, Literal(index, datatype=XSD.integer), g))
     for n, c in cent.items():
@@ -750,17 +897,17 @@ def analyze(graph, *, path: tuple[str, str] | None = None, top: int = 10) -> dic
     Returns ``{"analysis": summary, "path": explained path or None, "labels": IRI -> label,
     "articles": article IRI -> info}``; JSON-serialisable and deterministic.
     """
-    g = union_view(graph)
-    G = entity_graph(g)
+    p = projection(graph)
+    G = p.graph
     explained = None
     if path is not None:
-        explained = explain_path(g, *path)
+        explained = explain_path(p, *path)
     return {
-        "analysis": summary(g, top=top),
+        "analysis": summary(p, top=top),
         "path": explained,
         "labels": {n: d["label"] for n, d in G.nodes(data=True)},
         "classes": {n: d["cls"] for n, d in G.nodes(data=True)},
-        "articles": article_info(g),
+        "articles": article_info(p),
     }
 
 

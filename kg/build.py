@@ -17,7 +17,7 @@ from .cache import CACHE_DIRNAME, ExtractionCache, entry_key
 from .documents import Document, assign_slugs, find_articles, read_document
 from .errors import DocumentError
 from .export import (
-    facts_csv, serialize_gexf, serialize_graphml, serialize_jsonld, serialize_nquads, serialize_trig, serialize_turtle,
+    facts_csv, ox_quads, serialize_gexf, serialize_graphml, serialize_jsonld, serialize_nquads, serialize_trig, serialize_turtle,
     union_graph, write_atomic,
 )
 from .extract import DocResult, extract_document
@@ -191,15 +191,14 @@ def assemble_dataset(results: list[DocResult], pack: RulePack, *, base_iri: str 
     entities), compatible facts merged across articles with their confidence and
     contradictions (kg/corroborate.py) and the network measures in their own named graphs,
     under base_iri if given."""
-    from .analysis import analysis_triples
+    from .analysis import add_analysis_graph
     from .corroborate import corroborate, corroboration_quads, merge_compatible, precision_table
 
     results = merge_compatible(results)
     ds = build_dataset(results, pack)
     for quad in corroboration_quads(corroboration or corroborate(results, precision_table(pack))):
         ds.add(quad)
-    for quad in analysis_triples(ds):
-        ds.add(quad)
+    add_analysis_graph(ds)  # keeps the entity projection it reads, for build() to share (kg/analysis.py)
     if base_iri:
         from .iri import rebase
 
@@ -227,7 +226,7 @@ def build(
     reuses the results of unchanged articles from cache_dir (default: out_dir/.kg-cache);
     neither changes a byte of the outputs.
     """
-    from .analysis import summary as analyse
+    from .analysis import shared_projection, summary as analyse
     from .render import render_html
     from .validate import validate_graph
 
@@ -245,12 +244,13 @@ def build(
     corroboration = corroborate(results, precision_table(pack))
     ds = assemble_dataset(results, pack, base_iri=base_iri, corroboration=corroboration)
     union = union_graph(ds)
-    validation = validate_graph(union)
+    validation = validate_graph(union, workers=workers)  # in parts on several processes when large
     facts = list(corroboration.facts)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     sources = {r.doc.slug: Path(r.doc.path).name for r in results}
-    analysis = analyse(ds)
+    projection = shared_projection(ds)  # read once in assemble_dataset; the report, exports and page share it
+    analysis = analyse(projection)
 
     summary = BuildSummary(
         out_dir=str(out),
@@ -270,14 +270,15 @@ def build(
         cached=stats.cached,
         workers=stats.workers,
     )
-    write_atomic(out / "graph.ttl", serialize_turtle(ds))
-    write_atomic(out / "graph.trig", serialize_trig(ds))
-    write_atomic(out / "graph.nq", serialize_nquads(ds))
+    quads = ox_quads(ds)  # converted once for the three pyoxigraph writers
+    write_atomic(out / "graph.ttl", serialize_turtle(ds, quads))
+    write_atomic(out / "graph.trig", serialize_trig(ds, quads))
+    write_atomic(out / "graph.nq", serialize_nquads(ds, quads))
     write_atomic(out / "graph.jsonld", serialize_jsonld(ds))
     write_atomic(out / "facts.csv", facts_csv(facts, pack, sources))
-    write_atomic(out / "graph.graphml", serialize_graphml(ds))
-    write_atomic(out / "graph.gexf", serialize_gexf(ds))
-    render_html(ds, out / "graph.html", title="Defence cooperation graph")
+    write_atomic(out / "graph.graphml", serialize_graphml(projection))
+    write_atomic(out / "graph.gexf", serialize_gexf(projection))
+    render_html(projection, out / "graph.html", title="Defence cooperation graph")
     report = {
         "summary": _summary_dict(summary),
         "rule_pack": {"path": pack.path, "digest": pack.digest},

@@ -83,40 +83,99 @@ def jsonld_context(graph=None) -> dict:
     return ctx
 
 
-def serialize_turtle(ds: Dataset) -> str:
-    return union_graph(ds).serialize(format="turtle")
-
-
-def serialize_trig(ds: Dataset) -> str:
-    """TriG with the named graphs in IRI order (rdflib's own writer orders them by hash, so
-    its output changed with PYTHONHASHSEED); the default graph, if not empty, comes first."""
+def _ox_converter():
+    """rdflib term -> pyoxigraph term, each distinct term converted once."""
+    import pyoxigraph as ox
+    from rdflib import BNode, Literal, URIRef
     from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-    prefixes: set[str] = set()
-    blocks = []
-    contexts = [c for c in ds.graphs() if len(c)]
-    for ctx in sorted(contexts, key=lambda c: (c.identifier != DATASET_DEFAULT_GRAPH_ID, str(c.identifier))):
-        g = Graph()
-        for prefix, ns in ds.namespaces():
-            g.bind(prefix, ns, override=True, replace=True)
-        for t in ctx:
-            g.add(t)
-        body = []
-        for line in g.serialize(format="turtle").split("\n"):  # not splitlines(): \u2028 or \x85 may sit in a literal
-            if line.startswith("@prefix "):
-                prefixes.add(line)
-            elif line.strip() or body:
-                body.append(line)
-        while body and not body[-1].strip():
-            body.pop()
-        label = "" if ctx.identifier == DATASET_DEFAULT_GRAPH_ID else ctx.identifier.n3() + " "
-        # not re-indented: a line may continue a multi-line (triple-quoted) literal
-        blocks.append(label + "{\n" + "\n".join(body) + "\n}\n")
-    return "".join(line + "\n" for line in sorted(prefixes)) + "\n" + "\n".join(blocks)
+    memo: dict = {}
+
+    def conv(t):
+        o = memo.get(t)
+        if o is None:
+            if isinstance(t, Literal):
+                if t.language:
+                    o = ox.Literal(str(t), language=t.language)
+                elif t.datatype is not None:
+                    o = ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype)))
+                else:
+                    o = ox.Literal(str(t))
+            elif isinstance(t, BNode):
+                o = ox.BlankNode(str(t))
+            elif t is None or t == DATASET_DEFAULT_GRAPH_ID:
+                o = ox.DefaultGraph()
+            elif isinstance(t, URIRef):
+                o = ox.NamedNode(str(t))
+            else:
+                raise TypeError(f"cannot write RDF term {t!r}")
+            memo[t] = o
+        return o
+
+    return conv
 
 
-def serialize_nquads(ds: Dataset) -> str:
-    lines = ds.serialize(format="nquads").split("\n")  # not splitlines(): \u2028 or \x85 may sit in a literal
+def ox_quads(ds: Dataset) -> list:
+    """The dataset's quads as pyoxigraph quads, each once, in a fixed order: default graph
+    first, then graphs, subjects, predicates and objects by their N-Triples form."""
+    import pyoxigraph as ox
+
+    conv = _ox_converter()
+    quads = {ox.Quad(conv(s), conv(p), conv(o), conv(g)) for s, p, o, g in ds.quads((None, None, None, None))}
+    # str(quad) is "s p o g" in N-Triples form: subjects, predicates, objects in order
+    return sorted(quads, key=lambda q: (not isinstance(q.graph_name, ox.DefaultGraph), str(q.graph_name), str(q)))
+
+
+def _prefixes(ds, iris: Iterable[str]) -> dict[str, str]:
+    """The dataset's prefixes that some IRI of the output uses, in name order."""
+    used = set()
+    bound = sorted((str(prefix), str(ns)) for prefix, ns in ds.namespaces() if prefix)
+    for iri in iris:
+        for prefix, ns in bound:
+            if iri.startswith(ns):
+                used.add(prefix)
+    return {prefix: ns for prefix, ns in bound if prefix in used}
+
+
+def _iris(terms) -> set[str]:
+    import pyoxigraph as ox
+
+    out = set()
+    for t in terms:
+        if isinstance(t, ox.NamedNode):
+            out.add(t.value)
+        elif isinstance(t, ox.Literal) and t.language is None:
+            out.add(t.datatype.value)
+    return out
+
+
+def serialize_turtle(ds: Dataset, quads: list | None = None) -> str:
+    """The union of the dataset's graphs in Turtle, written by pyoxigraph: each triple once,
+    grouped by subject. quads: ox_quads(ds) if already made."""
+    import pyoxigraph as ox
+
+    triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads or ox_quads(ds)}, key=str)
+    prefixes = _prefixes(ds, _iris(x for t in triples for x in (t.subject, t.predicate, t.object)))
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")
+
+
+def serialize_trig(ds: Dataset, quads: list | None = None) -> str:
+    """TriG written by pyoxigraph: the default graph, if not empty, first, then the named
+    graphs in IRI order (rdflib's own writer ordered them by hash, so its output changed
+    with PYTHONHASHSEED). quads: ox_quads(ds) if already made."""
+    import pyoxigraph as ox
+
+    quads = quads or ox_quads(ds)
+    prefixes = _prefixes(ds, _iris(x for q in quads for x in (q.subject, q.predicate, q.object, q.graph_name)))
+    return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes).decode("utf-8")
+
+
+def serialize_nquads(ds: Dataset, quads: list | None = None) -> str:
+    """N-Quads, one quad per line, the lines sorted. quads: ox_quads(ds) if already made."""
+    import pyoxigraph as ox
+
+    text = ox.serialize(quads or ox_quads(ds), format=ox.RdfFormat.N_QUADS).decode("utf-8")
+    lines = text.split("\n")  # not splitlines(): \u2028 or \x85 may sit in a literal
     return "".join(line + "\n" for line in sorted(set(lines)) if line.strip())
 
 
@@ -209,12 +268,15 @@ def _plain(value):
 
 def projection_for_tools(graph):
     """``kg.analysis.entity_graph`` with every attribute a string or a number, plus
-    ``evidence_count`` and ``sentence`` (the first evidence sentence) on each edge."""
+    ``evidence_count`` and ``sentence`` (the first evidence sentence) on each edge.
+
+    ``graph`` is a Dataset or Graph, or a :class:`kg.analysis.Projection` of one (then its
+    entity graph is read, not built again)."""
     import networkx as nx
 
-    from .analysis import entity_graph
+    from .analysis import projection
 
-    G = entity_graph(graph)
+    G = projection(graph).graph
     H = nx.MultiDiGraph()
     for n, data in G.nodes(data=True):
         H.add_node(n, **{k: _plain(v) for k, v in sorted(data.items())})
@@ -228,14 +290,18 @@ def projection_for_tools(graph):
 
 
 def serialize_graphml(graph) -> str:
-    """The entity projection as GraphML (node id and edge id: the IRI of the entity / fact)."""
+    """The entity projection as GraphML (node id and edge id: the IRI of the entity / fact).
+
+    ``graph``: as for :func:`projection_for_tools`."""
     import networkx as nx
 
     return "\n".join(nx.generate_graphml(projection_for_tools(graph), encoding="utf-8", prettyprint=True)) + "\n"
 
 
 def serialize_gexf(graph) -> str:
-    """The entity projection as GEXF 1.2 (Gephi), without the writer's date, so it is byte-stable."""
+    """The entity projection as GEXF 1.2 (Gephi), without the writer's date, so it is byte-stable.
+
+    ``graph``: as for :func:`projection_for_tools`."""
     import networkx as nx
 
     text = "\n".join(nx.generate_gexf(projection_for_tools(graph), encoding="utf-8", prettyprint=True)) + "\n"

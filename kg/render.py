@@ -44,15 +44,9 @@ from .export import write_atomic
 from .analysis import (
     COUNT_CLASS,
     ENTITY_CLASSES,
-    article_info,
-    article_names,
-    entity_graph,
-    fact_records,
-    pagerank,
     party_graph,
+    projection,
     resolve_entity,
-    simple_digraph,
-    union_view,
 )
 from .errors import KGError
 
@@ -707,17 +701,19 @@ def _network(G: nx.MultiDiGraph, full: nx.MultiDiGraph, rank: dict[str, float], 
 
 def render_page(graph, *, title: str = "Defence cooperation graph", max_nodes: int = 500, focus: str | None = None,
                 hops: int = 1, classes=None) -> tuple[str, RenderStats]:
-    """The HTML page for ``graph`` as a string, and what it holds (see :func:`render_html`)."""
+    """The HTML page for ``graph`` as a string, and what it holds (see :func:`render_html`).
+
+    ``graph`` may be a :class:`kg.analysis.Projection` of the dataset, shared with other readers.
+    """
     if max_nodes < 0:
         raise RenderOptionError("max_nodes must be 0 or more")
     if hops < 0:
         raise RenderOptionError("hops must be 0 or more")
-    view = union_view(graph)
-    full = entity_graph(view)
-    rank = pagerank(simple_digraph(full))
+    proj = projection(graph)
+    full, rank = proj.graph, proj.pagerank
     G, notes = _select(full, rank, max_nodes=max_nodes, focus=focus, hops=hops, classes=classes)
-    info = article_info(view)
-    net = _network(G, full, rank, article_names(view))
+    info = proj.article_info
+    net = _network(G, full, rank, proj.article_names)
     page = net.generate_html()
     if "popup.innerHTML" in page:  # pyvis's HTML popup; _title should have made this impossible
         raise RuntimeError("pyvis switched to its innerHTML popup; a title still contains 'href'")
@@ -727,7 +723,7 @@ def render_page(graph, *, title: str = "Defence cooperation graph", max_nodes: i
         raise RuntimeError("the pyvis template changed: cannot place the panel; check the pinned pyvis version")
     head = f"<title>{html.escape(title)}</title>\n{_CSS}"
     header = _header(title, G, full.number_of_nodes(), full.number_of_edges(), notes)
-    data = _panel_data(G, full, fact_records(view), rank, info, notes)
+    data = _panel_data(G, full, proj.facts, rank, info, notes)
     styles = {m: [c, bool(d)] for m, (c, d) in [*MODALITY_STYLES.items(), ("unknown", UNKNOWN_MODALITY_STYLE)]}
     page = page.replace("<head>", "<head>\n" + head, 1)
     page = page.replace("<body>", "<body>\n" + header, 1)
@@ -753,7 +749,8 @@ def render_html(
     hops: int = 1,
     classes=None,
 ) -> RenderStats:
-    """Write ``graph`` (a Dataset or Graph of the fact model) as one offline HTML page.
+    """Write ``graph`` (a Dataset or Graph of the fact model, or its
+    :class:`kg.analysis.Projection`) as one offline HTML page.
 
     ``focus`` (an entity id, qname, label or alias) with ``hops`` keeps the entities within
     that many facts of it; ``classes`` (class names, or comma-separated strings; a

@@ -5,11 +5,13 @@ Three steps, run on the per-article results of :func:`kg.extract.extract_documen
 1. **Merge** (:func:`merge_compatible`). Facts with the same subject, relation, object and
    modality are one claim when their values are *compatible*: a date is compatible with
    a more precise date inside it ("2018" with "2018-02" with "2018-02-14"), a missing date
-   or quantity with any value, two quantities only when equal. A version is rewritten to
-   the unique most specific version it is compatible with; when it fits two incompatible
-   ones ("2018" next to "2018-02" and "2018-05") it stays as it is. Rewriting gives the
-   versions the same fact IRI (:func:`kg.graph.fact_iri` hashes subject, predicate,
-   object, date, modality and quantity), so one node carries every article's evidence; the
+   or quantity with any value, two quantities only when equal; a date's modifier and
+   period ("after", "end of") likewise: a missing one is compatible with any, two only
+   when equal ("by 1995" and "before the end of 1995" stay two claims). A version is
+   rewritten to the unique most specific version it is compatible with; when it fits two
+   incompatible ones ("2018" next to "2018-02" and "2018-05") it stays as it is. Rewriting
+   gives the versions the same fact IRI (:func:`kg.graph.fact_iri` hashes subject,
+   predicate, object, date, modality, quantity, modifier and period), so one node carries every article's evidence; the
    sentences and every ``kg:dateText`` show what each source wrote. Modality is part of
    the identity: an asserted order and the same order only planned, reported or denied are
    different claims (a planned fact must never become a plain triple), so each keeps its
@@ -144,13 +146,24 @@ def identity(f: Fact) -> tuple:
     return (*f.key, *((t.value if (t := f.qualifier(prop)) else "") for prop, _ in IDENTITY_QUALIFIERS))
 
 
-def _version(f: Fact) -> tuple[str, str]:
-    return (f.date or "", _quantity(f) or "")
+def _qual(f: Fact, prop: str) -> str:
+    t = f.qualifier(prop)
+    return t.value if t else ""
 
 
-def _refines(w: tuple[str, str], v: tuple[str, str]) -> bool:
+_VERSION_PROPS = ("kg:date", "kg:quantity", "kg:dateModifier", "kg:datePeriod")
+
+
+def _version(f: Fact) -> tuple[str, str, str, str]:
+    """(date, quantity, date modifier, date period): what two reports of one claim may state
+    more or less precisely."""
+    return tuple(_qual(f, p) for p in _VERSION_PROPS)  # type: ignore[return-value]
+
+
+def _refines(w: tuple, v: tuple) -> bool:
     """w says at least what v says, and no less precisely."""
-    return (compatible_dates(v[0], w[0]) and len(w[0]) >= len(v[0]) and (not v[1] or v[1] == w[1]))
+    return (compatible_dates(v[0], w[0]) and len(w[0]) >= len(v[0])
+            and all(not v[i] or v[i] == w[i] for i in (1, 2, 3)))
 
 
 def merge_compatible(results: Iterable[DocResult]) -> list[DocResult]:
@@ -158,16 +171,15 @@ def merge_compatible(results: Iterable[DocResult]) -> list[DocResult]:
     found in any article (see the module docstring); facts then merge by :func:`identity`."""
     results = list(results)
     groups: dict[tuple, set] = defaultdict(set)
-    dates: dict[str, Term] = {}
-    quantities: dict[str, Term] = {}
+    terms: dict[tuple[str, str], Term] = {}  # (property, value) -> the term stating it
     for r in results:
         for f in r.facts:
             groups[(f.subject, f.predicate, f.object, f.modality)].add(_version(f))
-            if f.date:
-                dates.setdefault(f.date, f.qualifier("kg:date"))
-            if _quantity(f):
-                quantities.setdefault(_quantity(f), f.qualifier("kg:quantity"))
-    target: dict[tuple, tuple[str, str]] = {}
+            for prop in _VERSION_PROPS:
+                t = f.qualifier(prop)
+                if t is not None:
+                    terms.setdefault((prop, t.value), t)
+    target: dict[tuple, tuple] = {}
     for g, versions in groups.items():
         maximal = [w for w in versions if not any(u != w and _refines(u, w) for u in versions)]
         for v in versions:
@@ -181,11 +193,12 @@ def merge_compatible(results: Iterable[DocResult]) -> list[DocResult]:
         to = target.get((f.subject, f.predicate, f.object, f.modality, _version(f)))
         if to is None:
             return f
-        quals = [(p, t) for p, t in f.qualifiers if p != "kg:date" and not (p == "kg:quantity" and to[1])]
-        if to[0]:
-            quals.append(("kg:date", dates[to[0]]))
+        # the target's date (with its modifier and period) replaces the fact's; its quantity too
+        replaced = {"kg:date", "kg:dateModifier", "kg:datePeriod"} if to[0] else set()
         if to[1]:
-            quals.append(("kg:quantity", quantities[to[1]]))
+            replaced.add("kg:quantity")
+        quals = [(p, t) for p, t in f.qualifiers if p not in replaced]
+        quals += [(prop, terms[(prop, value)]) for prop, value in zip(_VERSION_PROPS, to) if value and prop in replaced]
         return replace(f, qualifiers=tuple(sorted(set(quals))))
 
     return [replace(r, facts=tuple(merge_by_identity(rewrite(f) for f in r.facts))) for r in results]

@@ -9,7 +9,9 @@ value (kg/ontology/shapes.ttl has no property paths beyond one predicate, no sh:
 SPARQL). So a part that holds, for each of its focus nodes, the node's triples, the triples
 that make it a target of sh:targetObjectsOf, and the rdf:type triples of its values (with
 the graph's rdfs:subClassOf triples), gives that node exactly the results the whole graph
-gives; each node is validated in one part only (pyshacl's focus_nodes option). Graphs with
+gives; a node's results are kept from its own part only. (pyshacl's focus_nodes option is
+not used: it also filters the value nodes of sh:or and qualified shapes, which then pass
+unchecked.) Graphs with
 blank-node subjects or literal targets are validated in one run.
 """
 
@@ -25,8 +27,8 @@ from rdflib.namespace import RDF, RDFS, SH
 
 # Below this many triples (or with one worker) one pyshacl run is as fast as parts.
 PART_MIN_TRIPLES = 20_000
-PART_TRIPLES = 2_000  # about this many triples of focus nodes per part (pyshacl checks
-# its focus_nodes option against a list, so its cost grows with the square of a part's size)
+PART_TRIPLES = 25_000  # about this many triples of focus nodes per part
+HUB_REFERRERS = 64  # a node referred to by more is not walked back from when forming parts
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,10 @@ def _merge_texts(conforms: bool, blocks: list[str]) -> str:
 def _parts(data: Graph, shapes: Graph) -> list[tuple[list, list]] | None:
     """[(focus nodes, triples)] covering every node a shape can target, or None when the
     graph is not one that can be split safely. A node's targets of sh:targetObjectsOf
-    (its evidence, its article, its entities) join its part when not yet placed, so most
-    parts hold whole neighbourhoods and little is validated twice."""
+    (its evidence, its article, its entities) join its part when not yet placed, and so do
+    the nodes that point to those (up to HUB_REFERRERS), so most parts hold whole articles and
+    little is validated twice (a node present only through a type or a referring triple is
+    validated in that part too, and its results dropped)."""
     target_preds = set(shapes.objects(None, SH.targetObjectsOf))
     if any(True for _ in shapes.objects(None, SH.targetNode)):
         return None
@@ -152,6 +156,11 @@ def _parts(data: Graph, shapes: Graph) -> list[tuple[list, list]] | None:
                     triples.update(types.get(o, ()))
                 if p in target_preds and o not in placed:
                     stack.append(o)
+            # and back: the other evidence of an article, the facts of that evidence, so an
+            # article's nodes share a part (hubs such as entities are not walked back from)
+            back = referrers.get(n, ())
+            if len(back) <= HUB_REFERRERS:
+                stack.extend(x for x, _p, _o in back if x not in placed)
             size += len(own)
         if size >= PART_TRIPLES:
             parts.append((focus, list(triples)))
@@ -177,7 +186,7 @@ def _validate_part(i: int) -> tuple[bool, str, list[str]]:
         g.bind(prefix, ns, override=True, replace=True)
     for t in triples:
         g.add(t)
-    conforms, report, text = _run(g, _PARTS["shapes"], [str(n) for n in focus])
+    conforms, report, text = _run(g, _PARTS["shapes"])
     own = set(focus)
     kept = Graph()
     for result in report.objects(None, SH.result):

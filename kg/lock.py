@@ -44,6 +44,25 @@ class BuildLockedError(KGError):
         return (BuildLockedError, (self.out_dir, self.holder))
 
 
+_HELD: set[int] = set()  # descriptors of the locks this process holds
+
+
+def _close_in_child() -> None:
+    """A forked worker (extraction, SHACL parts) closes its copies of the lock descriptors:
+    the lock belongs to the build, and a worker still busy after its build was killed must
+    not keep the next build out. (Closing a copy does not release the parent's lock.)"""
+    for fd in _HELD:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_in_child)
+
+
 @contextmanager
 def build_lock(out_dir: str | Path) -> Iterator[Path]:
     """Hold the output folder's lock for the block (the folder is created if needed)."""
@@ -61,8 +80,10 @@ def build_lock(out_dir: str | Path) -> Iterator[Path]:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}, started {stamp}\n".encode(), 0)
         remove_stale_temporaries(out)
+        _HELD.add(fd)
         yield path
     finally:
+        _HELD.discard(fd)
         os.close(fd)  # closing the descriptor releases the lock
 
 

@@ -112,3 +112,34 @@ def test_the_lock_removes_what_a_killed_build_left(tmp_path):
     with build_lock(out):
         pass
     assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME, "graph.nq", "notes.tmp"]
+
+
+def _open_files(q) -> None:
+    out = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            out.add(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:
+            pass
+    q.put(sorted(out))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc (Linux)")
+def test_forked_workers_do_not_hold_the_build_lock(tmp_path):
+    """A worker forked during a build (extraction, SHACL parts) closes its copy of the lock,
+    so a worker still busy after its build was killed cannot keep the next build out."""
+    import multiprocessing as mp
+
+    from kg.lock import build_lock
+
+    ctx = mp.get_context("fork")
+    with build_lock(tmp_path) as lock:
+        q = ctx.Queue()
+        p = ctx.Process(target=_open_files, args=(q,))
+        p.start()
+        child = q.get(timeout=30)
+        p.join(30)
+        _open_files(q)
+        parent = q.get(timeout=30)
+    assert str(lock.resolve()) in parent
+    assert str(lock.resolve()) not in child

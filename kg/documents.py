@@ -9,12 +9,15 @@ from the rule pack, not code.
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from re import _constants as sre_constants  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Callable, Iterable, Iterator
 
 import yaml
 
@@ -56,19 +59,72 @@ class _CompiledCleaning:
     end: re.Pattern | None
     continuation: frozenset[str]
     abbreviations: frozenset[str]
+    # bool(drop.search(line)) etc. for a stripped line, tested faster (`_line_test`)
+    drops: Callable[[str], bool] = field(default=lambda line: False, compare=False)
+    starts: Callable[[str], bool] = field(default=lambda line: False, compare=False)
+    ends: Callable[[str], bool] = field(default=lambda line: False, compare=False)
 
     @staticmethod
     def of(c: Cleaning) -> "_CompiledCleaning":
+        try:
+            hash(c)
+        except TypeError:  # lists instead of tuples: not remembered
+            return _CompiledCleaning._of(c)
+        return _CompiledCleaning._cached(c)
+
+    @staticmethod
+    def _of(c: Cleaning) -> "_CompiledCleaning":
         def alt(pats: tuple[str, ...]) -> re.Pattern | None:
             return re.compile("|".join(f"(?:{p})" for p in pats), re.I) if pats else None
 
+        drop, start, end = alt(c.drop_lines), alt(c.comments_start), alt(c.comments_end)
         return _CompiledCleaning(
-            alt(c.drop_lines),
-            alt(c.comments_start),
-            alt(c.comments_end),
+            drop, start, end,
             frozenset(w.lower() for w in c.continuation_words),
             frozenset(a.lower().rstrip(".") for a in c.abbreviations),
+            _line_test(c.drop_lines, drop), _line_test(c.comments_start, start), _line_test(c.comments_end, end),
         )
+
+
+# every article is read with the same pack's cleaning: compiled once, not once per article
+_CompiledCleaning._cached = staticmethod(functools.lru_cache(maxsize=16)(_CompiledCleaning._of))  # type: ignore[attr-defined]
+
+# what makes a pattern's meaning depend on the others in one alternation: group references
+_GROUP_REFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
+
+
+def _line_test(pats, combined: re.Pattern | None) -> Callable[[str], bool]:
+    """A test of a stripped line (no line break in it) equal to bool(combined.search(line)),
+    where combined is the alternation "(?:p1)|(?:p2)|..." of pats, case-insensitive.
+
+    A pattern that opens with ^ (outside any alternative) can only match at the start: it is
+    tried there alone, instead of at every position of the line in the alternation; the
+    others stay in one alternation. Either way a line matches when one pattern matches
+    somewhere. Patterns that refer to groups by number or name (whose meaning depends on
+    the other patterns of the alternation), or that do not compile alone, keep the
+    alternation as it is.
+    """
+    if combined is None:
+        return lambda line: False
+    try:
+        if any(_GROUP_REFERENCE.search(p) for p in pats):
+            raise ValueError("group references")
+        anchored, rest = [], []
+        for p in pats:
+            parsed = sre_parse.parse(p, re.I)
+            first = parsed[0] if len(parsed) else (None, None)
+            is_anchored = (first[0] is sre_constants.AT and first[1] in (sre_constants.AT_BEGINNING, sre_constants.AT_BEGINNING_STRING)
+                           and not parsed.state.flags & re.MULTILINE)
+            (anchored if is_anchored else rest).append(p)
+        starts = [re.compile(p, re.I).match for p in anchored]
+        others = re.compile("|".join(f"(?:{p})" for p in rest), re.I).search if rest else None
+    except Exception:  # noqa: BLE001 - whatever the reason, the alternation decides
+        return lambda line: bool(combined.search(line))
+
+    def test(line: str) -> bool:
+        return any(m(line) for m in starts) or (others is not None and others(line) is not None)
+
+    return test
 
 
 @dataclass(frozen=True)
@@ -258,13 +314,13 @@ def _sections(text: str, body_start: int, cc: _CompiledCleaning, comments_from: 
             continue
         if comments_from is not None and s >= comments_from and section == BODY:
             section = COMMENT
-        if section == BODY and cc.start and cc.start.search(line):
+        if section == BODY and cc.start and cc.starts(line):
             section = COMMENT
             continue
-        if section == COMMENT and cc.end and cc.end.search(line):
+        if section == COMMENT and cc.end and cc.ends(line):
             section = "after"
             continue
-        if section == "after" or (cc.drop and cc.drop.search(line)):
+        if section == "after" or (cc.drop and cc.drops(line)):
             continue
         out.append((s, e, section))
     return out
@@ -295,8 +351,8 @@ def _split_line(text: str, s: int, e: int, cc: _CompiledCleaning) -> Iterator[tu
     for m in _SENT_END.finditer(chunk):
         # the word before the full stop: looked at within a short window, so a very long
         # line costs linear time
-        word = _LAST_WORD.search(chunk, max(cut, m.start() - 64), m.start())
-        if word and (word.group(1).lower() in cc.abbreviations or len(word.group(1)) == 1 and word.group(1).isupper()):
+        word = _last_word(chunk, max(cut, m.start() - 64), m.start())
+        if word and (word.lower() in cc.abbreviations or len(word) == 1 and word.isupper()):
             continue
         yield from _bounded(text, s + cut, s + m.end())
         cut = m.end()
@@ -304,6 +360,14 @@ def _split_line(text: str, s: int, e: int, cc: _CompiledCleaning) -> Iterator[tu
 
 
 _LAST_WORD = re.compile(r"(\w+)\W*$")
+_LAST_WORD_REVERSED = re.compile(r"\W*(\w+)")
+
+
+def _last_word(chunk: str, a: int, b: int) -> str | None:
+    """The last word of chunk[a:b], as `_LAST_WORD.search(chunk, a, b).group(1)` finds it
+    (the last run of word characters, cut at a), read backwards: no backtracking."""
+    m = _LAST_WORD_REVERSED.match(chunk[a:b][::-1])
+    return m.group(1)[::-1] if m else None
 
 
 def _bounded(text: str, s: int, e: int) -> Iterator[tuple[int, int]]:

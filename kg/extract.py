@@ -5,6 +5,11 @@ build the token stream, run every rule's patterns, resolve overlapping candidate
 group: priority, then longest span, then earliest start, then file order), fill the fact
 templates, and decide each fact's modality from the section, the rule and the cue words
 around the match. Facts with the same key in one document merge, keeping all evidence.
+
+A sentence where no rule or attribution pattern can match (most sentences of an article)
+is told apart from its folded text and its mentions alone (SentenceGate,
+kg/rules/prefilter.py) and skipped before its values and token stream are made; the output
+is the same as reading it in full.
 """
 
 from __future__ import annotations
@@ -20,9 +25,14 @@ from .documents import COMMENT, Document, Sentence
 from .rules.gazetteer import Mention
 from .rules.pack import FactTemplate, Ref, Rule, RulePack
 from .rules.pattern import PLACEHOLDER_INDEX, placeholder
-from .rules.prefilter import Prefilter
+from .rules.prefilter import Prefilter, SentenceGate, gate_text
 from .rules.text import fold, tokens
-from .rules.values import Value
+from .rules.values import VALUE_CLASSES, Value
+
+# Skip the sentences no rule nor attribution pattern can match before building their token
+# stream (SentenceGate, kg/rules/prefilter.py); the output is the same either way. Off: every
+# sentence is read in full (tests compare the two).
+GATE = True
 
 STATUS_RANK = ("threatened", "in_progress", "signed", "enacted", "in_force", "delivered", "completed", "cancelled")
 CUE_WINDOW_BEFORE = {"negation": 3, "hedge": 6, "plan": 6}
@@ -112,11 +122,15 @@ class _DocState:
     facts: list[Fact] = field(default_factory=list)
     history: list[Mention] = field(default_factory=list)  # entity mentions of earlier sentences
     statement_date: Value | None = None
-    prev_hedged: bool = False
+    prev_hedged: bool | _HedgedLater = False  # the previous sentence has a hedge cue (lazy when the gate skipped it)
 
 
-def _view(doc: Document, s: Sentence, mentions: list[Mention], pack: RulePack) -> _SentenceView:
-    values = [replace(v, start=v.start + s.start, end=v.end + s.start) for v in pack.values.find(s.text)]
+def _view(doc: Document, s: Sentence, mentions: list[Mention], pack: RulePack, ancestors=None) -> _SentenceView:
+    """The token stream of a sentence. `ancestors`: pack.ancestors, or a memo of it."""
+    ancestors = ancestors or pack.ancestors
+    off = s.start  # values are found in the sentence: their offsets move to the document's
+    values = [Value(v.kind, v.start + off, v.end + off, v.surface, v.lexical, v.datatype, v.modifier, v.period)
+              for v in pack.values.find(s.text)]
     items: list[Mention | Value] = sorted(
         [*mentions, *values], key=lambda m: (-(m.end - m.start), isinstance(m, Value), m.start)
     )
@@ -139,7 +153,8 @@ def _view(doc: Document, s: Sentence, mentions: list[Mention], pack: RulePack) -
         if isinstance(m, Mention) and m.start < pos:
             continue
         words(pos, m.start)
-        if isinstance(m, Mention) and _is_modifier(doc.text, m, chosen[i + 1] if i + 1 < len(chosen) else None, markers, pack):
+        if isinstance(m, Mention) and _is_modifier(doc.text, m, chosen[i + 1] if i + 1 < len(chosen) else None, markers, pack,
+                                                   ancestors):
             # "India's DRDO": the country only qualifies the next name; "pesawat buatan Rusia": an attribute
             toks.append(fold(doc.text[m.start : m.end]).replace(" ", "_"))
             spans.append((m.start, m.end))
@@ -149,7 +164,7 @@ def _view(doc: Document, s: Sentence, mentions: list[Mention], pack: RulePack) -
                 pos = poss.end()
             continue
         if isinstance(m, Mention):
-            toks.append(placeholder(pack.ancestors(m.entity.cls), m.entity.id, i))
+            toks.append(placeholder(ancestors(m.entity.cls), m.entity.id, i))
         else:
             toks.append(placeholder(m.classes, "", i))
         spans.append((m.start, m.end))
@@ -165,9 +180,9 @@ def _view(doc: Document, s: Sentence, mentions: list[Mention], pack: RulePack) -
 _POSSESSIVE = re.compile(r"['’]s\s+")
 
 
-def _is_modifier(text: str, m: Mention, nxt, markers, pack: RulePack) -> bool:
+def _is_modifier(text: str, m: Mention, nxt, markers, pack: RulePack, ancestors=None) -> bool:
     """A country named only as a qualifier: "India's DRDO", "pesawat buatan Rusia"."""
-    if "Country" not in pack.ancestors(m.entity.cls):
+    if "Country" not in (ancestors or pack.ancestors)(m.entity.cls):
         return False
     poss = _POSSESSIVE.match(text, m.end)
     if poss and isinstance(nxt, Mention) and poss.end() == nxt.start:
@@ -430,7 +445,7 @@ class _Filler:
             m = rx.search(view.stream, max(a - 1, 0), b)
             if m:
                 return {"negation": "negated", "hedge": "speculated", "plan": "planned"}[name], m.group().strip()
-        if self.state.prev_hedged and _starts_with(view, self.pack.cues.get("anaphor_start")):
+        if _starts_with(view, self.pack.cues.get("anaphor_start")) and self.state.prev_hedged:
             return "speculated", "anaphor of a hedged sentence"
         return "asserted", None
 
@@ -442,6 +457,41 @@ def _starts_with(view: _SentenceView, rx) -> bool:
     while stream and not stream[0].isalnum() and stream[0] != "«":
         stream = stream.split(" ", 1)[1] if " " in stream else ""
     return bool(rx.match(" " + stream))
+
+
+class _HedgedLater:
+    """Whether a sentence the gate skipped has a hedge cue: its stream is built only when asked
+    (the next sentence's modality asks, rarely)."""
+
+    def __init__(self, doc: Document, s: Sentence, mentions: list[Mention], pack: RulePack):
+        self.args: tuple | None = (doc, s, mentions, pack)
+        self.value = False
+
+    def __bool__(self) -> bool:
+        if self.args is not None:
+            doc, s, mentions, pack = self.args
+            hedge = pack.cues.get("hedge")
+            self.value = bool(hedge and hedge.search(_view(doc, s, mentions, pack).stream))
+            self.args = None
+        return self.value
+
+
+RULES, ATTRIBUTIONS = 0, 1  # the gate's groups
+BOTH = frozenset((RULES, ATTRIBUTIONS))
+
+
+def _gate(pack: RulePack) -> SentenceGate:
+    """The sentence gate of the pack's rules (group RULES) and attributions (ATTRIBUTIONS),
+    made once per pack from the same pattern lists the matcher runs."""
+    rule_pairs, _ = _patterns(pack, pack.rules)
+    attr_pairs, _ = _patterns(pack, pack.attributions)
+    hit = pack.__dict__.get("_gate")
+    if hit is None or hit[0] is not rule_pairs or hit[1] is not attr_pairs:
+        entities = [(pack.ancestors(e.cls), e.id) for e in pack.gazetteer.entities.values()]
+        gate = SentenceGate([c.regex for _, c in [*rule_pairs, *attr_pairs]], entities, list(VALUE_CLASSES),
+                            [RULES] * len(rule_pairs) + [ATTRIBUTIONS] * len(attr_pairs))
+        hit = pack.__dict__["_gate"] = (rule_pairs, attr_pairs, gate)
+    return hit[2]
 
 
 def _speaker(view: _SentenceView, pack: RulePack, state: _DocState) -> Mention | None:
@@ -477,9 +527,10 @@ def merge_facts(facts: Iterable[Fact]) -> list[Fact]:
             for acc in merged.values()]
 
 
-def resolve_anaphora(text: str, mentions: list[Mention], pack: RulePack) -> list[Mention]:
+def resolve_anaphora(text: str, mentions: list[Mention], pack: RulePack, folded: str | None = None) -> list[Mention]:
     """Add mentions for anaphors ("perusahaan tersebut", "the company", "ia"): each stands
-    for the latest earlier mention of its class (or a subclass), named or itself resolved."""
+    for the latest earlier mention of its class (or a subclass), named or itself resolved.
+    `folded`: fold(text), when the caller has it."""
     rx = pack.cues.get("anaphora")
     if rx is None:
         return mentions
@@ -487,7 +538,8 @@ def resolve_anaphora(text: str, mentions: list[Mention], pack: RulePack) -> list
     taken = bytearray(len(text) + 1)
     for m in mentions:
         taken[m.start : m.end] = b"\x01" * (m.end - m.start)
-    found = [(m.start(), m.end()) for m in rx.finditer(fold(text)) if not any(taken[m.start() : m.end()])]
+    folded = fold(text) if folded is None else folded
+    found = [(m.start(), m.end()) for m in rx.finditer(folded) if not any(taken[m.start() : m.end()])]
     if not found:
         return mentions
     out = list(mentions)
@@ -517,20 +569,44 @@ def resolve_anaphora(text: str, mentions: list[Mention], pack: RulePack) -> list
 @timebound.names_document
 def extract_document(doc: Document, pack: RulePack, *, all_candidates: bool = False) -> DocResult:
     """Every fact the pack finds in one document, merged, in document order."""
-    all_mentions = resolve_anaphora(doc.text, pack.gazetteer.find(doc.text), pack)
+    folded = fold(doc.text)
+    all_mentions = resolve_anaphora(doc.text, pack.gazetteer.find(doc.text, folded), pack, folded)
     starts = [m.start for m in all_mentions]
     state = _DocState()
     produced: list[Fact] = []
     unmatched: list[Sentence] = []
     named: set[str] = set()
+    gate = _gate(pack) if GATE else None
+    if gate is not None and gate.always:
+        gate = None
+    gtext = gate_text(folded) if gate is not None else ""
+    hedge = pack.cues.get("hedge")
+    memo: dict[str, tuple[str, ...]] = {}
+
+    def ancestors(cls: str) -> tuple[str, ...]:  # pack.ancestors, once per class of the article
+        got = memo.get(cls)
+        if got is None:
+            got = memo[cls] = pack.ancestors(cls)
+        return got
+
     for s in doc.sentences:
         lo, hi = bisect.bisect_left(starts, s.start), bisect.bisect_left(starts, s.end)
         mentions = [m for m in all_mentions[lo:hi] if m.end <= s.end]
         named.update(m.entity.id for m in mentions if not m.anaphor)
-        view = _view(doc, s, mentions, pack)
-        speaker = _speaker(view, pack, state)
+        groups = gate.matching(gtext[s.start : s.end], {(ancestors(m.entity.cls), m.entity.id) for m in mentions}) \
+            if gate is not None else BOTH
+        if not groups:
+            # no rule and no attribution can match: no candidates, no speaker, no facts
+            if len({m.entity.id for m in mentions if not m.anaphor}) >= 2:
+                unmatched.append(s)
+            state.history.extend(mentions)
+            state.prev_hedged = _HedgedLater(doc, s, mentions, pack)
+            continue
+        view = _view(doc, s, mentions, pack, ancestors)
+        # a group the gate rules out would find no candidate: its patterns are not run
+        speaker = _speaker(view, pack, state) if ATTRIBUTIONS in groups else None
         found: list[Fact] = []
-        for cand in _resolve(_candidates(view, pack, pack.rules), all_candidates):
+        for cand in _resolve(_candidates(view, pack, pack.rules) if RULES in groups else [], all_candidates):
             filler = _Filler(doc, view, pack, state, cand)
             for template in cand.rule.facts:
                 new = filler.facts(template, speaker)
@@ -540,8 +616,5 @@ def extract_document(doc: Document, pack: RulePack, *, all_candidates: bool = Fa
         if not found and len({m.entity.id for m in mentions if not m.anaphor}) >= 2:
             unmatched.append(s)
         state.history.extend(mentions)
-        hedge = pack.cues.get("hedge")
         state.prev_hedged = bool(hedge and hedge.search(view.stream))
     return DocResult(doc, tuple(merge_facts(produced)), tuple(sorted(named)), tuple(unmatched))
-
-

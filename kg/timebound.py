@@ -9,8 +9,8 @@ said was running (a rule id, a pattern).
 
 The timer exists only in the main thread of a process (the CLI, and each worker of a
 process pool); elsewhere ``deadline`` is a no-op and nothing is bounded. A program that
-embeds kg and uses SIGALRM or ITIMER_REAL itself gets its handler back after each block,
-but not a timer it had armed.
+embeds kg and uses SIGALRM or ITIMER_REAL itself gets its handler back after each block
+(for the relation rules, after each article: ``handler``), but not a timer it had armed.
 
     >>> with deadline(5):
     ...     _ = re.search("a+b", "aaab")
@@ -37,6 +37,7 @@ CLEANING_SECONDS_PER_DOCUMENT = 20.0
 # what is running now: set by the matcher loops, read when the timer fires
 current: str | None = None
 _active: list[float] = []  # monotonic deadlines of the nested `deadline` blocks
+_handler_depth = 0  # > 0 inside a `handler` block: SIGALRM is handled by _fire already
 
 
 class DeadlineExceeded(Exception):
@@ -79,12 +80,14 @@ def bounded_per_sentence(match, view, *args):
 
 
 def names_document(extract):
-    """Decorator of extract_document: a RuleTimeoutError raised inside names the article."""
+    """Decorator of extract_document: a RuleTimeoutError raised inside names the article.
+    The SIGALRM handler is installed for the whole article (`handler`)."""
 
     @functools.wraps(extract)
     def wrapper(doc, *args, **kwargs):
         try:
-            return extract(doc, *args, **kwargs)
+            with handler():  # installed once for the article, not once per sentence
+                return extract(doc, *args, **kwargs)
         except RuleTimeoutError as e:
             if e.path is None:
                 raise RuleTimeoutError(e.rule, doc.path, e.seconds, e.where) from None
@@ -102,6 +105,27 @@ def _fire(signum, frame) -> None:
 
 
 @contextmanager
+def handler() -> Iterator[None]:
+    """Install the SIGALRM handler for a block holding many ``deadline`` blocks (the
+    sentences of one article): each of them then only arms and disarms its timer, instead of
+    also installing and restoring the handler (two system calls and two enum conversions).
+    No timer is armed here; the previous handler is back after the block. When a timer is
+    running already (the embedding program's own), nothing is installed: its alarm keeps
+    reaching its handler outside the deadline blocks, as without this block."""
+    global _handler_depth
+    if not available() or _handler_depth or _active or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _fire)
+    _handler_depth += 1
+    try:
+        yield
+    finally:
+        _handler_depth -= 1
+        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+
+
+@contextmanager
 def deadline(seconds: float | None) -> Iterator[None]:
     """Raise DeadlineExceeded in the block once ``seconds`` have passed (None or <= 0: no bound).
 
@@ -113,7 +137,8 @@ def deadline(seconds: float | None) -> Iterator[None]:
     end = time.monotonic() + seconds
     if _active:
         end = min(end, _active[-1])
-    previous = signal.signal(signal.SIGALRM, _fire) if not _active else None
+    install = not _active and not _handler_depth  # else the handler is _fire already
+    previous = signal.signal(signal.SIGALRM, _fire) if install else None
     _active.append(end)
     signal.setitimer(signal.ITIMER_REAL, max(end - time.monotonic(), 1e-3))
     try:
@@ -127,7 +152,8 @@ def deadline(seconds: float | None) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, max(_active[-1] - time.monotonic(), 1e-3))
         else:
             signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+            if install:
+                signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
 
 
 def slow(pattern: re.Pattern, text: str, seconds: float) -> bool:

@@ -6,6 +6,9 @@ strings a match must contain: a conjunction of disjunctions ("«" and ("Organiza
 sentence's token stream finds which of those strings occur; a pattern runs only when each
 of its disjunctions has one. The test is necessary, never sufficient, so the regex still
 decides: the candidates found are the same as running every pattern on every sentence.
+
+SentenceGate makes the same test one step earlier, before a sentence's token stream is
+built: from the sentence's folded text and the placeholders of its entity mentions.
 """
 
 from __future__ import annotations
@@ -13,8 +16,11 @@ from __future__ import annotations
 import re
 from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Iterable
 
 import ahocorasick
+
+from .text import fold
 
 MIN_LITERAL = 2  # shorter required strings are not worth checking
 
@@ -131,3 +137,191 @@ class Prefilter:
             picked.update(self._anchor.get(sid, ()))
         need = self._need
         return sorted(i for i in picked if all(not d.isdisjoint(present) for d in need[i]))
+
+
+# --- a gate before the token stream is built ------------------------------------------------
+
+
+def _refold_table() -> dict[str, str]:
+    """ASCII characters `fold` writes differently in ASCII and in non-ASCII text ("`" is "`"
+    in an ASCII string, "'" elsewhere): mapped to their non-ASCII folding, so that a token of
+    any slice of a text, so mapped, is a substring of the whole text folded and so mapped."""
+    out = {}
+    for i in range(128):
+        c = chr(i)
+        plain, wide = fold(c), fold("\u00e9" + c)[1:]
+        if plain != wide and len(wide) == 1:
+            out[plain] = wide
+    return out
+
+
+_REFOLD = _refold_table()
+
+
+def gate_text(folded: str) -> str:
+    """Folded text as the SentenceGate reads it (see _refold_table)."""
+    for a, b in _REFOLD.items():
+        if a in folded:
+            folded = folded.replace(a, b)
+    return folded
+
+
+def _in_placeholder(p: str, head: str, tail: str) -> bool:
+    """True when `p` is a substring of head + <digits> + tail for some non-empty digit string
+    (a placeholder «Classes|Id#n» is head «Classes|Id#, the index n, tail »)."""
+    if p in head or p in tail:
+        return True
+    n = len(p)
+    for i in range(n):  # p[i:j]: the digits of the index; before them the end of head, after them the start of tail
+        for j in range(i + 1, n + 1):
+            if not p[j - 1].isdigit():
+                break
+            if (i == 0 or head.endswith(p[:i])) and tail.startswith(p[j:]):
+                return True
+    return False
+
+
+class SentenceGate:
+    """Whether any of a list of regexes may match a sentence's token stream, told before the
+    stream is built, from the sentence's folded text and the entities it mentions.
+
+    The stream is tokens each followed by one space (kg/extract.py `_view`); a token is a word
+    (a substring of the folded text), a country named as a modifier (a folded mention with its
+    spaces written "_") or a placeholder `placeholder(classes, id, n)` of an entity mention or
+    of a value. A string a match must contain (`requirements`), cut at its spaces, is made of
+    pieces each lying inside one token, so each piece is either in the folded text (all its
+    "_"-separated parts are) or inside a placeholder. Values are not known before the stream
+    is built: a piece a value's placeholder may hold is taken as present. One piece of each
+    required string is checked, so the test is necessary, never sufficient, as Prefilter's:
+    a sentence the gate refuses is one where no regex of the list matches.
+    """
+
+    MIN_ATOM = MIN_LITERAL  # shorter pieces are taken as present
+
+    def __init__(self, regexes: list[re.Pattern], entities: list[tuple[tuple[str, ...], str]],
+                 value_classes: list[tuple[str, ...]], groups: list[int] | None = None):
+        """entities: (classes, id) of every entity a mention may name; value_classes: the
+        class tuples of value placeholders; groups: a group number per regex (`matching`
+        tells which groups may match; default: one group)."""
+        self._group = list(groups) if groups is not None else [0] * len(regexes)
+        self.groups = frozenset(self._group)
+        self._known = set(entities)
+        values = _Placeholders([("", c) for c in value_classes])
+        self._entities = _Placeholders([(e, c) for c, e in self._known])
+        pieces: dict[str, int] = {}  # piece -> id
+        atoms: dict[str, list[int]] = {}  # text atom -> pieces it stands for
+        chosen: dict[str, tuple[str, str] | None] = {}  # required string -> (piece, atom)
+        always: set[int] = set()  # groups with a regex that may match any sentence
+        self._need: list[list[frozenset[int]]] = []
+        for rx in regexes:
+            need = []
+            for d in requirements(rx):
+                for s in d:
+                    if s not in chosen:
+                        chosen[s] = self._piece(s, values)
+                if any(chosen[s] is None for s in d):
+                    continue  # a string that may occur in any sentence: so may the disjunction
+                ids = set()
+                for piece, atom in sorted({chosen[s] for s in d}):
+                    if piece not in pieces:
+                        pieces[piece] = len(pieces)
+                        atoms.setdefault(atom, []).append(pieces[piece])
+                    ids.add(pieces[piece])
+                need.append(frozenset(ids))
+            if not need:
+                always.add(self._group[len(self._need)])
+            self._need.append(need)
+        self._always = frozenset(always)
+        self.always = self._always == self.groups  # every group may match anything: the gate passes everything
+        self._pieces = list(pieces)
+        self._auto = ahocorasick.Automaton()
+        for a, ids in atoms.items():
+            self._auto.add_word(a, tuple(ids))
+        if atoms:
+            self._auto.make_automaton()
+        # the pieces some entity's placeholder may hold (class names, "|Id#"): per entity, held()
+        self._placeable = [i for i, p in enumerate(self._pieces) if self._entities.may_hold(p)]
+        self._held: dict[tuple, frozenset[int]] = {}
+        # each regex is indexed under its most selective-looking disjunction: words that no
+        # placeholder holds (almost every sentence names a Country), then the longest
+        placeable = set(self._placeable)
+        self._anchor: dict[int, list[int]] = {}
+        for i, need in enumerate(self._need):
+            if need:
+                k = max(range(len(need)), key=lambda j: (
+                    placeable.isdisjoint(need[j]), min(len(self._pieces[x]) for x in need[j]), -len(need[j])))
+                for pid in need[k]:
+                    self._anchor.setdefault(pid, []).append(i)
+
+    def _piece(self, s: str, values: "_Placeholders") -> tuple[str, str] | None:
+        """The piece of required string `s` to check and its text atom, or None when `s`
+        may be in any stream (each piece of it is empty or fits a value's placeholder)."""
+        best, best_rank = None, None
+        for p in s.split(" "):
+            if not p or values.may_hold(p):
+                continue  # empty, or held by a value, which any sentence may have: proves nothing
+            atom = max(gate_text(p).split("_"), key=len)
+            if len(atom) < self.MIN_ATOM:
+                continue  # too short to tell much, and found everywhere ("di" in "indonesia")
+            rank = (not self._entities.may_hold(p), len(atom))
+            if best_rank is None or rank > best_rank:
+                best, best_rank = (p, atom), rank
+        return best
+
+    def held(self, classes: tuple[str, ...], eid: str) -> frozenset[int]:
+        """The pieces the placeholder of a mention of (classes, eid) holds."""
+        key = (classes, eid)
+        got = self._held.get(key)
+        if got is None:
+            one = _Placeholders([(eid, classes)])
+            # an entity not given when the gate was made (a gazetteer changed since): try every piece
+            which = self._placeable if key in self._known else range(len(self._pieces))
+            got = self._held[key] = frozenset(i for i in which if one.may_hold(self._pieces[i]))
+        return got
+
+    def may_match(self, text: str, mentions: Iterable[tuple[tuple[str, ...], str]] = ()) -> bool:
+        """False only when no regex can match the stream of a sentence whose folded text (read
+        by `gate_text`) is `text` and whose entity mentions are `mentions` ((classes, id) pairs)."""
+        return bool(self.matching(text, mentions))
+
+    def matching(self, text: str, mentions: Iterable[tuple[tuple[str, ...], str]] = ()) -> frozenset[int]:
+        """The groups with a regex that may match (see may_match); a group left out has none."""
+        found = set(self._always)
+        if len(found) == len(self.groups):
+            return self.groups
+        present: set[int] = set()
+        for _end, ids in self._auto.iter(text):
+            present.update(ids)
+        for classes, eid in mentions:
+            present.update(self.held(classes, eid))
+        anchor, need, group = self._anchor, self._need, self._group
+        seen: set[int] = set()
+        for pid in present:
+            for i in anchor.get(pid, ()):
+                if i not in seen and group[i] not in found:
+                    seen.add(i)
+                    if all(not d.isdisjoint(present) for d in need[i]):
+                        found.add(group[i])
+                        if len(found) == len(self.groups):
+                            return self.groups
+        return frozenset(found)
+
+
+class _Placeholders:
+    """The placeholders of some (entity id, classes) pairs, with any index: which strings they may hold."""
+
+    def __init__(self, pairs: list[tuple[str, tuple[str, ...]]]):
+        from .pattern import placeholder
+
+        self.parts = [placeholder(classes, eid, "\x00").partition("\x00")[::2] for eid, classes in pairs]
+        # one string to search for what lies inside a head or a tail (a "\x00" in a piece can only
+        # match more, never less: the test stays necessary)
+        self.heads = "\x00".join(h for h, _ in self.parts)
+        self.tails = "\x00".join(t for _, t in self.parts)
+
+    def may_hold(self, p: str) -> bool:
+        if p in self.heads or p in self.tails:
+            return True
+        if not any(c.isdigit() for c in p):  # a piece with no digit cannot reach into the index
+            return False
+        return any(_in_placeholder(p, h, t) for h, t in self.parts)

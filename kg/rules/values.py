@@ -19,6 +19,9 @@ _DIGIT = re.compile(r"\d")
 _INTEGER = re.compile(r"(?<![\w.,/-])\d{1,3}(?:([.,])\d{3})+(?![\w]|[.,]\d)|(?<![\w.,/-])\d+(?![\w/]|[.,]\d)")
 _DECIMAL = re.compile(r"(?<![\w.,/-])(\d+)[.,](\d{1,2})(?![\w/]|[.,]\d)")
 MIN_YEAR, MAX_YEAR = 1900, 2100
+# every class tuple a Value's placeholder may carry (Value.classes); the extractor's sentence
+# gate (kg/rules/prefilter.py SentenceGate) counts on knowing them all
+VALUE_CLASSES = (("Date",), ("Date", "Year"), ("Number",), ("Percent",))
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class ValueRecognizer:
     def __init__(self, words: ValueWords):
         self.w = words
         self.months = {fold(k): v for k, v in words.months.items()}
+        self._typos: dict[str, int | None] = {}  # month(): folded word -> month it is one typo away from
         self.numbers = {fold(k): v for k, v in words.numbers.items()}
         nums = sorted(set(self.numbers) | set(map(fold, words.multipliers)) | set(map(fold, words.teens)), key=len, reverse=True)
         word_alt = "|".join(re.escape(n) for n in nums) or r"(?!x)x"
@@ -101,8 +105,13 @@ class ValueRecognizer:
             return self.months[w]
         if len(w) < 5:
             return None
+        if w in self._typos:  # every word before a year is tried: remembered, not compared again
+            return self._typos[w]
         close = {v for k, v in self.months.items() if len(k) >= 5 and _edit1(w, k)}
-        return close.pop() if len(close) == 1 else None
+        if len(self._typos) >= 50_000:
+            self._typos.clear()
+        got = self._typos[w] = close.pop() if len(close) == 1 else None
+        return got
 
     def number_words(self, phrase: str) -> int | None:
         """'dua belas' -> 12, 'dua puluh lima' -> 25, 'twenty-four' -> 24, 'seratus' -> 100."""

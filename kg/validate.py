@@ -162,9 +162,9 @@ def _parts(data: Graph, shapes: Graph) -> list[tuple[list, list]] | None:
             if len(back) <= HUB_REFERRERS:
                 stack.extend(x for x, _p, _o in back if x not in placed)
             size += len(own)
-        if size >= PART_TRIPLES:
-            parts.append((focus, list(triples)))
-            focus, triples, size = [], set(), 0
+            if size >= PART_TRIPLES:  # also inside a walk: a graph may be one connected walk
+                parts.append((focus, list(triples)))
+                focus, triples, size = [], set(), 0
     if focus:
         parts.append((focus, list(triples)))
     for _focus, part in parts:

@@ -22,6 +22,7 @@ from .export import (
 )
 from .extract import DocResult, extract_document
 from .lock import locked
+from .process import pool_worker_start
 from .graph import build_dataset
 from .rules import RulePack, load_pack
 from .markdown import md_cell
@@ -102,7 +103,8 @@ def _extract_file(f: Path, slug: str, pack: RulePack, cache: ExtractionCache | N
 _WORKER: dict = {}
 
 
-def _init_worker(pack: RulePack, cache_dir: str | None, keep_text: bool) -> None:
+def _init_worker(pack: RulePack, cache_dir: str | None, keep_text: bool, parent: int) -> None:
+    pool_worker_start(parent)
     _WORKER.update(pack=pack, cache=ExtractionCache(cache_dir) if cache_dir else None, keep_text=keep_text)
 
 
@@ -145,7 +147,7 @@ def extract_all(
         ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
         workers = min(workers, len(jobs))
         pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                                   initargs=(pack, str(cache.folder) if cache else None, keep_text))
+                                   initargs=(pack, str(cache.folder) if cache else None, keep_text, os.getpid()))
         outcomes = pool.map(_extract_job, jobs, chunksize=max(1, min(64, len(jobs) // (workers * 8))))
     else:
         pool, workers = None, 1
@@ -228,71 +230,72 @@ def build(
     """
     from .analysis import shared_projection, summary as analyse
     from .render import render_html
-    from .validate import validate_graph
+    from .validate import validate_graph, worker_pool
 
     if base_iri:
         from .iri import check_base
 
         check_base(base_iri)
     pack = load_pack(rules)
-    stats = ExtractStats()
-    folder = (Path(cache_dir) if cache_dir else Path(out_dir) / CACHE_DIRNAME) if cache else None
-    results, skipped = extract_all(paths, pack, progress, workers=workers, cache_dir=folder, keep_text=False, stats=stats)
-    from .corroborate import corroborate, merge_compatible, precision_table, report_section
+    with worker_pool(workers) as pool:  # SHACL's processes, forked while this one is small
+        stats = ExtractStats()
+        folder = (Path(cache_dir) if cache_dir else Path(out_dir) / CACHE_DIRNAME) if cache else None
+        results, skipped = extract_all(paths, pack, progress, workers=workers, cache_dir=folder, keep_text=False, stats=stats)
+        from .corroborate import corroborate, merge_compatible, precision_table, report_section
 
-    results = merge_compatible(results)  # compatible facts of several articles become one (kg/corroborate.py)
-    corroboration = corroborate(results, precision_table(pack))
-    ds = assemble_dataset(results, pack, base_iri=base_iri, corroboration=corroboration)
-    union = union_graph(ds)
-    validation = validate_graph(union, workers=workers)  # in parts on several processes when large
-    facts = list(corroboration.facts)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    sources = {r.doc.slug: Path(r.doc.path).name for r in results}
-    projection = shared_projection(ds)  # read once in assemble_dataset; the report, exports and page share it
-    analysis = analyse(projection)
+        results = merge_compatible(results)  # compatible facts of several articles become one (kg/corroborate.py)
+        corroboration = corroborate(results, precision_table(pack))
+        ds = assemble_dataset(results, pack, base_iri=base_iri, corroboration=corroboration)
+        union = union_graph(ds)
+        validation = validate_graph(union, workers=workers, pool=pool)  # in parts on several processes when large
+        facts = list(corroboration.facts)
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        sources = {r.doc.slug: Path(r.doc.path).name for r in results}
+        projection = shared_projection(ds)  # read once in assemble_dataset; the report, exports and page share it
+        analysis = analyse(projection)
 
-    summary = BuildSummary(
-        out_dir=str(out),
-        articles=len(results),
-        sentences=stats.sentences,
-        facts=len(facts),
-        facts_per_relation=dict(sorted(Counter(f.predicate for f in facts).items())),
-        facts_per_modality=dict(sorted(Counter(f.modality for f in facts).items())),
-        entities=len({t.value for f in facts for t in (f.subject, f.object) if t.kind == "entity"}),
-        triples=len(union),
-        skipped=tuple(sorted(skipped, key=lambda s: s.path)),
-        shacl_conforms=validation.conforms,
-        shacl_violations=validation.violations,
-        unmatched_sentences=sum(len(r.unmatched) for r in results),
-        outputs=tuple(str(out / name) for name in OUTPUTS),
-        extracted=stats.extracted,
-        cached=stats.cached,
-        workers=stats.workers,
-    )
-    quads = ox_quads(ds)  # converted once for the three pyoxigraph writers
-    write_atomic(out / "graph.ttl", serialize_turtle(ds, quads))
-    write_atomic(out / "graph.trig", serialize_trig(ds, quads))
-    write_atomic(out / "graph.nq", serialize_nquads(ds, quads))
-    write_atomic(out / "graph.jsonld", serialize_jsonld(ds))
-    write_atomic(out / "facts.csv", facts_csv(facts, pack, sources))
-    write_atomic(out / "graph.graphml", serialize_graphml(projection))
-    write_atomic(out / "graph.gexf", serialize_gexf(projection))
-    render_html(projection, out / "graph.html", title="Defence cooperation graph")
-    report = {
-        "summary": _summary_dict(summary),
-        "rule_pack": {"path": pack.path, "digest": pack.digest},
-        "analysis": analysis,
-        "unmatched": [
-            {"source": sources[r.doc.slug], "start": s.start, "end": s.end, "sentence": " ".join(s.text.split())}
-            for r in results for s in r.unmatched
-        ],
-        "shacl": {"conforms": validation.conforms, "violations": validation.violations},
-        "corroboration": report_section(corroboration, {i: e.labels.get("en", i) for i, e in pack.gazetteer.entities.items()}),
-    }
-    write_atomic(out / "report.json", json.dumps(report, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
-    write_atomic(out / "report.md", report_markdown(summary, report, validation.text))
-    return summary
+        summary = BuildSummary(
+            out_dir=str(out),
+            articles=len(results),
+            sentences=stats.sentences,
+            facts=len(facts),
+            facts_per_relation=dict(sorted(Counter(f.predicate for f in facts).items())),
+            facts_per_modality=dict(sorted(Counter(f.modality for f in facts).items())),
+            entities=len({t.value for f in facts for t in (f.subject, f.object) if t.kind == "entity"}),
+            triples=len(union),
+            skipped=tuple(sorted(skipped, key=lambda s: s.path)),
+            shacl_conforms=validation.conforms,
+            shacl_violations=validation.violations,
+            unmatched_sentences=sum(len(r.unmatched) for r in results),
+            outputs=tuple(str(out / name) for name in OUTPUTS),
+            extracted=stats.extracted,
+            cached=stats.cached,
+            workers=stats.workers,
+        )
+        quads = ox_quads(ds)  # converted once for the three pyoxigraph writers
+        write_atomic(out / "graph.ttl", serialize_turtle(ds, quads))
+        write_atomic(out / "graph.trig", serialize_trig(ds, quads))
+        write_atomic(out / "graph.nq", serialize_nquads(ds, quads))
+        write_atomic(out / "graph.jsonld", serialize_jsonld(ds))
+        write_atomic(out / "facts.csv", facts_csv(facts, pack, sources))
+        write_atomic(out / "graph.graphml", serialize_graphml(projection))
+        write_atomic(out / "graph.gexf", serialize_gexf(projection))
+        render_html(projection, out / "graph.html", title="Defence cooperation graph")
+        report = {
+            "summary": _summary_dict(summary),
+            "rule_pack": {"path": pack.path, "digest": pack.digest},
+            "analysis": analysis,
+            "unmatched": [
+                {"source": sources[r.doc.slug], "start": s.start, "end": s.end, "sentence": " ".join(s.text.split())}
+                for r in results for s in r.unmatched
+            ],
+            "shacl": {"conforms": validation.conforms, "violations": validation.violations},
+            "corroboration": report_section(corroboration, {i: e.labels.get("en", i) for i, e in pack.gazetteer.entities.items()}),
+        }
+        write_atomic(out / "report.json", json.dumps(report, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+        write_atomic(out / "report.md", report_markdown(summary, report, validation.text))
+        return summary
 
 
 def _summary_dict(s: BuildSummary) -> dict:

@@ -29,6 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from .errors import InputError, KGError
+from .process import end_with_parent
 
 HOST = "127.0.0.1"
 QUERY_TIMEOUT_S = 30
@@ -92,24 +93,13 @@ def start_oxigraph(location: Path, port: int, *, read_only: bool = True, union: 
            "--bind", f"{HOST}:{port}", "--timeout-s", str(QUERY_TIMEOUT_S)]
     if union:
         cmd.append("--union-default-graph")
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=end_with_parent)
     try:
         wait_until_up(f"http://{HOST}:{port}/", proc)
     except BaseException:
         stop_process(proc)
         raise
     return proc
-
-
-def _die_with_parent() -> None:
-    """In the child, before exec: ask Linux to end it when kg ends, even by SIGKILL."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def stop_process(proc: subprocess.Popen) -> None:

@@ -17,8 +17,12 @@ blank-node subjects or literal targets are validated in one run.
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
 import re
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 
@@ -51,11 +55,33 @@ def _run(data: Graph, shapes: Graph, focus: list | None = None) -> tuple[bool, G
     return validate(data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True, focus_nodes=focus)
 
 
-def validate_graph(data: Graph, *, workers: int | None = 1) -> ValidationResult:
+@contextmanager
+def worker_pool(workers: int | None) -> Iterator:
+    """Processes for :func:`validate_graph`, forked at once: make them before the graph is
+    loaded or built, so that each is a copy of a small process, not of the graph (a forked
+    copy of a 10 MB build holds 3 GB). None when there is one worker or no fork."""
+    from .build import default_workers
+    from .process import pool_worker_start
+
+    workers = max(1, workers or default_workers())
+    if workers == 1 or "fork" not in mp.get_all_start_methods():
+        yield None
+        return
+    pool = mp.get_context("fork").Pool(workers, initializer=pool_worker_start, initargs=(os.getpid(),))
+    try:
+        yield pool
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def validate_graph(data: Graph, *, workers: int | None = 1, pool=None) -> ValidationResult:
     """Validate the union of a graph's triples; no inference, no network.
 
     With workers > 1 (None: every core) a graph of PART_MIN_TRIPLES or more is validated in
     parts on that many processes (see the module's docstring); the result is the same.
+    pool: a :func:`worker_pool` made earlier, used instead of forking now.
     """
     from .build import default_workers
 
@@ -65,7 +91,13 @@ def validate_graph(data: Graph, *, workers: int | None = 1) -> ValidationResult:
     if parts is None:
         conforms, report, text = _run(data, shapes)
         return _result(bool(conforms), report, _blocks(text))
-    return _validate_parts(data, shapes, parts, workers)
+    namespaces = [(str(p), str(n)) for p, n in data.namespaces()]
+    jobs = [(focus, triples, namespaces) for focus, triples in parts]
+    if pool is not None:
+        return _merge_parts(pool.map(_validate_part, jobs, chunksize=1))
+    with worker_pool(workers) as own:
+        outcomes = own.map(_validate_part, jobs, chunksize=1) if own else [_validate_part(j) for j in jobs]
+    return _merge_parts(outcomes)
 
 
 def _result(conforms: bool, report: Graph, blocks: list[str]) -> ValidationResult:
@@ -74,6 +106,7 @@ def _result(conforms: bool, report: Graph, blocks: list[str]) -> ValidationResul
 
 
 _BLOCK_START = re.compile(r"^(?!\t)", re.M)
+_FOCUS_LINE = re.compile(r"^\tFocus Node: (.*)$", re.M)
 
 
 def _blocks(text: str) -> list[str]:
@@ -172,21 +205,19 @@ def _parts(data: Graph, shapes: Graph) -> list[tuple[list, list]] | None:
     return parts
 
 
-_PARTS: dict = {}
-
-
-def _validate_part(i: int) -> tuple[bool, str, list[str]]:
-    """Validate part i; keep the results whose focus node belongs to the part (other nodes
-    in it carry only some of their triples, and are validated in their own part)."""
+def _validate_part(job: tuple) -> tuple[bool, str, list[str]]:
+    """Validate one part (focus nodes, triples, prefixes); keep the results whose focus node
+    belongs to the part (other nodes in it carry only some of their triples, and are
+    validated in their own part)."""
     from pyshacl.rdfutil import stringify_node
 
-    focus, triples = _PARTS["parts"][i]
+    focus, triples, namespaces = job
     g = Graph()
-    for prefix, ns in _PARTS["namespaces"]:
+    for prefix, ns in namespaces:
         g.bind(prefix, ns, override=True, replace=True)
     for t in triples:
         g.add(t)
-    conforms, report, text = _run(g, _PARTS["shapes"])
+    conforms, report, text = _run(g, shapes_graph())
     own = set(focus)
     kept = Graph()
     for result in report.objects(None, SH.result):
@@ -201,24 +232,13 @@ def _validate_part(i: int) -> tuple[bool, str, list[str]]:
                     todo.append(o)
     allowed = {SH.Info, SH.Warning}
     ok = bool(conforms) or not any(o not in allowed for o in kept.objects(None, SH.resultSeverity))
-    names = {"\tFocus Node: " + stringify_node(g, n) + "\n" for n in focus}
-    blocks = [b for b in _blocks(text) if any(name in b for name in names)]
+    names = {stringify_node(g, n) for n in focus}
+    blocks = [b for b in _blocks(text) if (m := _FOCUS_LINE.search(b)) and m.group(1) in names]
     return ok, kept.serialize(format="nt"), blocks
 
 
-def _validate_parts(data: Graph, shapes: Graph, parts: list, workers: int) -> ValidationResult:
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    _PARTS.update(parts=parts, shapes=shapes, namespaces=list(data.namespaces()))
-    try:
-        if "fork" in mp.get_all_start_methods():  # the parts are inherited, not pickled
-            with ProcessPoolExecutor(min(workers, len(parts)), mp_context=mp.get_context("fork")) as pool:
-                outcomes = list(pool.map(_validate_part, range(len(parts))))
-        else:  # pragma: no cover - platforms without fork validate the parts one by one
-            outcomes = [_validate_part(i) for i in range(len(parts))]
-    finally:
-        _PARTS.clear()
+def _merge_parts(outcomes: list) -> ValidationResult:
+    """One report from the parts' (conforms, kept results in N-Triples, result blocks)."""
     report = Graph()
     report.bind("sh", str(SH))
     root = BNode()
@@ -243,7 +263,8 @@ def validate_path(path, *, workers: int | None = 1) -> ValidationResult:
     from .export import union_graph
     from .query import load_graph
 
-    return validate_graph(union_graph(load_graph(path)), workers=workers)
+    with worker_pool(workers) as pool:  # forked before the graph is loaded
+        return validate_graph(union_graph(load_graph(path)), workers=workers, pool=pool)
 
 
 def format_report(result: ValidationResult, fmt: str = "human") -> str:

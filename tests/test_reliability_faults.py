@@ -143,3 +143,39 @@ def test_forked_workers_do_not_hold_the_build_lock(tmp_path):
         parent = q.get(timeout=30)
     assert str(lock.resolve()) in parent
     assert str(lock.resolve()) not in child
+
+
+def _children(pid: int) -> set[int]:
+    out = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            out.update(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            pass
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc (Linux)")
+def test_a_killed_build_leaves_no_worker_behind(inputs):
+    """Pool workers (extraction, SHACL parts) end with their build, even a SIGKILLed one."""
+    root, _, new, _ = inputs
+    proc = kg_build(new, root / "orphans", "--workers", "2", "--no-cache")
+    deadline = time.monotonic() + 30
+    workers: set[int] = set()
+    while time.monotonic() < deadline and len(workers) < 2:
+        workers = _children(proc.pid)
+        time.sleep(0.05)
+    assert len(workers) >= 2, "the build started no pool"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
+        time.sleep(0.05)
+    alive = []
+    for w in workers:
+        try:
+            if Path(f"/proc/{w}/stat").read_text().split()[2] != "Z":
+                alive.append(w)
+        except OSError:
+            pass
+    assert alive == [], f"workers {alive} outlived their build"

@@ -187,7 +187,7 @@ def _parts(data: Graph, shapes: Graph) -> list[tuple[list, list]] | None:
             for _s, p, o in own:
                 if p in class_paths:
                     triples.update(types.get(o, ()))
-                if p in target_preds and o not in placed:
+                if (p in target_preds or p in class_paths) and o not in placed:
                     stack.append(o)
             # and back: the other evidence of an article, the facts of that evidence, so an
             # article's nodes share a part (hubs such as entities are not walked back from)

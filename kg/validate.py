@@ -11,8 +11,7 @@ that make it a target of sh:targetObjectsOf, and the rdf:type triples of its val
 the graph's rdfs:subClassOf triples), gives that node exactly the results the whole graph
 gives; a node's results are kept from its own part only. (pyshacl's focus_nodes option is
 not used: it also filters the value nodes of sh:or and qualified shapes, which then pass
-unchecked.) Graphs with
-blank-node subjects or literal targets are validated in one run.
+unchecked.) Graphs with blank-node subjects or literal targets are validated in one run.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal
 from rdflib.namespace import RDF, RDFS, SH
 
 # Below this many triples (or with one worker) one pyshacl run is as fast as parts.
@@ -49,10 +48,10 @@ def shapes_graph() -> Graph:
     return g
 
 
-def _run(data: Graph, shapes: Graph, focus: list | None = None) -> tuple[bool, Graph, str]:
+def _run(data: Graph, shapes: Graph) -> tuple[bool, Graph, str]:
     from pyshacl import validate
 
-    return validate(data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True, focus_nodes=focus)
+    return validate(data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True)
 
 
 @contextmanager

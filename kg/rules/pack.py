@@ -251,6 +251,17 @@ class _Builder:
             if key in d and d[key] is not None:
                 yield f, d[key], d[LINE]
 
+    def entries(self, key, expected: str):
+        """(file, line, section, name, value) for each entry of every `key` section that is a
+        mapping; a section that is not one is reported with the message `expected`."""
+        for f, sec, line in self.sections(key):
+            if not isinstance(sec, dict):
+                self.problem(f, expected, line)
+                continue
+            for name, value in sec.items():
+                if name != LINE:
+                    yield f, line, sec, name, value
+
     # -- sections --------------------------------------------------------------------------
 
     def build(self) -> RulePack:
@@ -292,38 +303,26 @@ class _Builder:
     def _confidence(self) -> dict[str, dict]:
         """The ``confidence`` tables: rule id -> {precision: 0..1, tp: n, fp: n}, or a bare number."""
         table: dict[str, dict] = {}
-        for f, sec, line in self.sections("confidence"):
-            if not isinstance(sec, dict):
-                self.problem(f, "confidence: expected a mapping of rule id -> {precision, tp, fp}", line)
+        for f, line, _sec, rid, v in self.entries("confidence", "confidence: expected a mapping of rule id -> {precision, tp, fp}"):
+            v = {k: x for k, x in v.items() if k != LINE} if isinstance(v, dict) else {"precision": v}
+            p = v.get("precision")
+            if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+                self.problem(f, f"confidence: rule {rid}: precision must be a number from 0 to 1", line, str(rid))
                 continue
-            for rid, v in sec.items():
-                if rid == LINE:
-                    continue
-                v = {k: x for k, x in v.items() if k != LINE} if isinstance(v, dict) else {"precision": v}
-                p = v.get("precision")
-                if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
-                    self.problem(f, f"confidence: rule {rid}: precision must be a number from 0 to 1", line, str(rid))
-                    continue
-                table[str(rid)] = {"precision": float(p), "tp": int(v.get("tp", 0)), "fp": int(v.get("fp", 0))}
+            table[str(rid)] = {"precision": float(p), "tp": int(v.get("tp", 0)), "fp": int(v.get("fp", 0))}
         if self.problems:
             raise RulePackError(self.problems)
         return table
 
     def _classes(self) -> dict[str, str | None]:
         classes: dict[str, str | None] = {"Entity": None}
-        for f, sec, line in self.sections("classes"):
-            if not isinstance(sec, dict):
-                self.problem(f, "'classes' must map a class to its parent class (or null)", line)
-                continue
-            for cls, parent in sec.items():
-                if cls == LINE:
-                    continue
-                if not re.match(r"^[A-Z][A-Za-z0-9]*$", str(cls)) or cls in VALUE_KINDS:
-                    self.problem(f, f"class name '{cls}' must be CamelCase and not a value kind", sec[LINE])
-                if parent is not None and not isinstance(parent, str):
-                    self.problem(f, f"class {cls}: the parent must be a class name, not {parent!r}", sec[LINE])
-                    parent = None
-                classes[str(cls)] = parent if parent else "Entity"
+        for f, _line, sec, cls, parent in self.entries("classes", "'classes' must map a class to its parent class (or null)"):
+            if not re.match(r"^[A-Z][A-Za-z0-9]*$", str(cls)) or cls in VALUE_KINDS:
+                self.problem(f, f"class name '{cls}' must be CamelCase and not a value kind", sec[LINE])
+            if parent is not None and not isinstance(parent, str):
+                self.problem(f, f"class {cls}: the parent must be a class name, not {parent!r}", sec[LINE])
+                parent = None
+            classes[str(cls)] = parent if parent else "Entity"
         for cls, parent in classes.items():
             if parent and parent not in classes:
                 self.problem(self.path, f"class {cls} has unknown parent {parent}")
@@ -377,72 +376,54 @@ class _Builder:
 
     def _lexicons(self) -> dict[str, dict[str, object]]:
         lex: dict[str, dict[str, object]] = {}
-        for f, sec, line in self.sections("lexicons"):
-            if not isinstance(sec, dict):
-                self.problem(f, "'lexicons' must map names to lists of forms", line)
+        for f, _line, sec, name, body in self.entries("lexicons", "'lexicons' must map names to lists of forms"):
+            forms: dict[str, object] = lex.setdefault(str(name), {})
+            if isinstance(body, list):
+                pairs = [(name, form) for form in body]
+            elif isinstance(body, dict):
+                pairs = [(value, form) for value, fs in body.items() if value != LINE
+                         for form in (fs if isinstance(fs, list) else [] if fs is None else [fs])]
+            else:
+                self.problem(f, f"lexicon {name}: give a list of forms or a mapping value -> forms", sec[LINE])
                 continue
-            for name, body in sec.items():
-                if name == LINE:
-                    continue
-                forms: dict[str, object] = lex.setdefault(str(name), {})
-                if isinstance(body, list):
-                    pairs = [(name, form) for form in body]
-                elif isinstance(body, dict):
-                    pairs = [(value, form) for value, fs in body.items() if value != LINE
-                             for form in (fs if isinstance(fs, list) else [] if fs is None else [fs])]
-                else:
-                    self.problem(f, f"lexicon {name}: give a list of forms or a mapping value -> forms", sec[LINE])
-                    continue
-                for value, form in pairs:
-                    words = family(str(form)[1:]) if str(form).startswith("~") else [str(form)]
-                    for word in words:
-                        key = fold_phrase(word)
-                        if not key:
-                            self.problem(f, f"lexicon {name}: empty form", sec[LINE])
-                        forms.setdefault(key, value)
+            for value, form in pairs:
+                words = family(str(form)[1:]) if str(form).startswith("~") else [str(form)]
+                for word in words:
+                    key = fold_phrase(word)
+                    if not key:
+                        self.problem(f, f"lexicon {name}: empty form", sec[LINE])
+                    forms.setdefault(key, value)
         return lex
 
     def _values(self) -> ValueWords:
         kw: dict = {}
-        for f, sec, line in self.sections("values"):
-            if not isinstance(sec, dict):
-                self.problem(f, "'values' must be a mapping (months, numbers, ...)", line)
+        for f, _line, sec, k, v in self.entries("values", "'values' must be a mapping (months, numbers, ...)"):
+            if k not in ValueWords.__dataclass_fields__:
+                self.problem(f, f"values: unknown key '{k}'", sec[LINE])
                 continue
-            for k, v in sec.items():
-                if k == LINE:
-                    continue
-                if k not in ValueWords.__dataclass_fields__:
-                    self.problem(f, f"values: unknown key '{k}'", sec[LINE])
-                    continue
-                if isinstance(v, dict):
-                    v = {str(a): b for a, b in v.items() if a != LINE}
-                    kw.setdefault(k, {}).update(v)
-                elif isinstance(v, list):
-                    kw[k] = tuple(kw.get(k, ())) + tuple(str(x) for x in v)
+            if isinstance(v, dict):
+                v = {str(a): b for a, b in v.items() if a != LINE}
+                kw.setdefault(k, {}).update(v)
+            elif isinstance(v, list):
+                kw[k] = tuple(kw.get(k, ())) + tuple(str(x) for x in v)
         return ValueWords(**kw)
 
     def _cleaning(self) -> Cleaning:
         kw: dict = {}
-        for f, sec, line in self.sections("boilerplate"):
-            if not isinstance(sec, dict):
-                self.problem(f, "'boilerplate' must be a mapping (drop_lines, comments_start, ...)", line)
+        for f, _line, sec, k, v in self.entries("boilerplate", "'boilerplate' must be a mapping (drop_lines, comments_start, ...)"):
+            if k not in Cleaning.__dataclass_fields__ or not isinstance(v, list):
+                self.problem(f, f"boilerplate: '{k}' must be one of {', '.join(Cleaning.__dataclass_fields__)} with a list", sec[LINE])
                 continue
-            for k, v in sec.items():
-                if k == LINE:
+            for p in v:
+                try:
+                    rx = re.compile(str(p), re.I)
+                except (re.error, RecursionError, OverflowError) as e:
+                    self.problem(f, f"boilerplate {k}: bad regex {p!r}: {e}", sec[LINE])
                     continue
-                if k not in Cleaning.__dataclass_fields__ or not isinstance(v, list):
-                    self.problem(f, f"boilerplate: '{k}' must be one of {', '.join(Cleaning.__dataclass_fields__)} with a list", sec[LINE])
-                    continue
-                for p in v:
-                    try:
-                        rx = re.compile(str(p), re.I)
-                    except (re.error, RecursionError, OverflowError) as e:
-                        self.problem(f, f"boilerplate {k}: bad regex {p!r}: {e}", sec[LINE])
-                        continue
-                    if k in ("drop_lines", "comments_start", "comments_end") and _backtracks(rx):
-                        self.problem(f, f"boilerplate {k}: regex {p!r} backtracks catastrophically (nested "
-                                     "quantifiers such as (a+)+); rewrite it", sec[LINE])
-                kw[k] = tuple(kw.get(k, ())) + tuple(str(p) for p in v)
+                if k in ("drop_lines", "comments_start", "comments_end") and _backtracks(rx):
+                    self.problem(f, f"boilerplate {k}: regex {p!r} backtracks catastrophically (nested "
+                                 "quantifiers such as (a+)+); rewrite it", sec[LINE])
+            kw[k] = tuple(kw.get(k, ())) + tuple(str(p) for p in v)
         return Cleaning(**kw)
 
     # -- rules -----------------------------------------------------------------------------

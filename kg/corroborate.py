@@ -133,9 +133,14 @@ def compatible_dates(a: str | None, b: str | None) -> bool:
     return long_ == short or long_.startswith(short + "-")
 
 
+def _qual(f: Fact, prop: str) -> str:
+    """The value of a fact's qualifier, "" when it has none."""
+    t = f.qualifier(prop)
+    return t.value if t else ""
+
+
 def _quantity(f: Fact) -> str | None:
-    t = f.qualifier("kg:quantity")
-    return t.value if t else None
+    return _qual(f, "kg:quantity") or None
 
 
 def identity(f: Fact) -> tuple:
@@ -143,12 +148,7 @@ def identity(f: Fact) -> tuple:
     modifier and period (kg/graph.py IDENTITY_QUALIFIERS)."""
     from .graph import IDENTITY_QUALIFIERS
 
-    return (*f.key, *((t.value if (t := f.qualifier(prop)) else "") for prop, _ in IDENTITY_QUALIFIERS))
-
-
-def _qual(f: Fact, prop: str) -> str:
-    t = f.qualifier(prop)
-    return t.value if t else ""
+    return (*f.key, *(_qual(f, prop) for prop, _ in IDENTITY_QUALIFIERS))
 
 
 _VERSION_PROPS = ("kg:date", "kg:quantity", "kg:dateModifier", "kg:datePeriod")

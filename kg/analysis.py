@@ -116,6 +116,7 @@ class FactRecord:
     date: str | None  # lexical form of kg:date ("2017-08-02", "2022-02", "2000")
     evidence: tuple[Evidence, ...]
     qualifiers: tuple[tuple[str, str], ...]  # (qname of property, IRI or lexical value), sorted
+    conflicts: tuple[str, ...] = ()  # IRIs of the kg:Contradiction groups naming this fact, sorted
 
     @property
     def articles(self) -> tuple[str, ...]:
@@ -126,7 +127,8 @@ class FactRecord:
 # --- reading the RDF -----------------------------------------------------------------
 
 
-_INDEXED = {RDF.type: "type", RDF.subject: "subject", KG.article: "article"}  # predicates UnionView indexes
+_INDEXED = {RDF.type: "type", RDF.subject: "subject", KG.article: "article",  # predicates UnionView indexes
+            KG.conflictingFact: "conflict"}
 
 
 class UnionView:
@@ -141,6 +143,7 @@ class UnionView:
         self.by_type: dict = defaultdict(set)
         self.facts: set = set()
         self.evidence_articles: set = set()
+        self.conflicts_of: dict = defaultdict(set)  # fact -> the kg:Contradiction nodes naming it
         if hasattr(graph, "quads"):  # Dataset: every named graph and the default graph
             triples = graph.quads((None, None, None, None))
         else:
@@ -158,6 +161,8 @@ class UnionView:
             self.by_type[o].add(s)
         elif kind == "subject":
             self.facts.add(s)
+        elif kind == "conflict":
+            self.conflicts_of[o].add(s)
         else:
             self.evidence_articles.add(o)
 
@@ -293,9 +298,26 @@ def _read_facts(g: UnionView) -> tuple[FactRecord, ...]:
                 date=None if date is None else str(date),
                 evidence=tuple(evidence),
                 qualifiers=tuple(qualifiers),
+                conflicts=tuple(sorted(str(c) for c in g.conflicts_of.get(fact, ()))),
             )
         )
     return tuple(records)
+
+
+class Conflict(NamedTuple):
+    """A kg:Contradiction node: facts that cannot all be true (kg/corroborate.py)."""
+
+    kinds: tuple[str, ...]  # sorted
+    facts: tuple[str, ...]  # fact IRIs, sorted
+
+
+def _read_conflicts(g: UnionView) -> dict[str, Conflict]:
+    """The work of :attr:`Projection.conflicts`."""
+    return {
+        str(c): Conflict(tuple(sorted(str(k) for k in g.objects(c, KG.conflictKind))),
+                         tuple(sorted(str(f) for f in g.objects(c, KG.conflictingFact))))
+        for c in sorted(g.by_type.get(KG.Contradiction, ()), key=_term_key)
+    }
 
 
 def article_names(graph) -> dict[str, str]:
@@ -355,13 +377,16 @@ def _edge_attrs(f: FactRecord) -> dict:
     qualifiers: dict[str, list[str]] = defaultdict(list)
     for q, v in f.qualifiers:
         qualifiers[q].append(v)
-    return {
+    attrs = {
         "predicate": f.predicate,
         "modality": f.modality,
         "date": f.date,
         "evidence": list(f.evidence),
         "qualifiers": dict(qualifiers),
     }
+    if f.conflicts:
+        attrs["conflicts"] = list(f.conflicts)
+    return attrs
 
 
 def _entity_graph(g: UnionView, facts: Iterable[FactRecord]) -> nx.MultiDiGraph:
@@ -398,7 +423,8 @@ def entity_graph(graph) -> nx.MultiDiGraph:
     Node attributes: ``label``, ``cls``, ``iri``, ``labels`` (its other ``rdfs:label``s, in
     other languages), ``aliases`` (its ``skos:altLabel``s), ``literal_facts`` (list of (predicate, value, modality)). Edge key: the fact IRI; edge attributes: ``predicate`` (qname),
     ``modality``, ``date`` (str or None), ``evidence`` (sorted list of (sentence, article,
-    rule, start, end)) and ``qualifiers`` (qname -> list of values).
+    rule, start, end)), ``qualifiers`` (qname -> list of values) and, for a fact in a
+    contradiction, ``conflicts`` (the IRIs of its kg:Contradiction groups).
 
     Given a :class:`Projection`, returns the projection's own graph (shared: do not change it).
     """
@@ -428,7 +454,8 @@ class Projection:
     """A dataset read once: its :class:`UnionView` and what the functions here compute from it.
 
     Each part is computed the first time it is asked for and then kept: ``facts`` (as
-    :func:`fact_records`, a tuple), ``graph`` (as :func:`entity_graph`), ``article_names``,
+    :func:`fact_records`, a tuple), ``graph`` (as :func:`entity_graph`), ``conflicts``
+    (kg:Contradiction IRI -> :class:`Conflict`), ``article_names``,
     ``article_info``, ``simple`` (:func:`simple_digraph` of ``graph``), ``pagerank`` (of
     ``simple``), ``centrality`` and ``communities``. Every function of this module (and
     :func:`kg.render.render_page`, :func:`kg.export.projection_for_tools`) takes a
@@ -453,6 +480,10 @@ class Projection:
     @cached_property
     def graph(self) -> nx.MultiDiGraph:
         return _entity_graph(self.view, self.facts)
+
+    @cached_property
+    def conflicts(self) -> dict[str, Conflict]:
+        return _read_conflicts(self.view)
 
     @cached_property
     def article_names(self) -> dict[str, str]:

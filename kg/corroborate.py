@@ -30,18 +30,21 @@ Three steps, run on the per-article results of :func:`kg.extract.extract_documen
    article 1 - 0.2 * 0.6 * 0.6 = 0.928, and read in three independent sources
    1 - 0.2 ** 3 = 0.992.
 
-3. **Contradictions** (:func:`contradictions`). Pairs of merged facts that cannot both be
-   true, each with the kinds of conflict (:class:`ConflictKind`): the same contract (same
-   buyer, item and compatible supplier) with incompatible dates or different quantities;
-   the same claim asserted and denied at overlapping times; a deal cancelled before it
-   was signed, or alive (in force, in progress, delivered) when it was cancelled; two
-   values of a single-valued measure (a forecast, a count, a rank) for overlapping
-   times; two people in a single-holder position (president, defence minister) of the
-   same country at overlapping times. An undated fact is placed in the years its
-   articles were published. Value, contract and position conflicts are only flagged
-   between facts no single article reports both of: an article that gives two dates
-   usually means two events. Every fact is kept; the pair is linked with the symmetric
-   ``kg:contradicts`` and described by a ``kg:Contradiction`` node.
+3. **Contradictions** (:func:`contradictions`). Facts that cannot all be true, with the
+   kinds of conflict (:class:`ConflictKind`). Two facts conflict when they are the same
+   contract (same buyer, item and compatible supplier) with incompatible dates or different
+   quantities; the same claim asserted and denied at overlapping times; a deal cancelled
+   before it was signed, or alive (in force, in progress, delivered) when it was cancelled;
+   two values of a single-valued measure (a forecast, a count, a rank) for overlapping
+   times; two people in a single-holder position (president, defence minister) of the same
+   country at overlapping times. An undated fact is placed in the years its articles were
+   published. Value, contract and position conflicts are only flagged between facts no
+   single article reports both of: an article that gives two dates usually means two events.
+   Conflicting pairs are joined into groups (the connected parts of the graph of pairs):
+   one ``kg:Contradiction`` node per group names every member (``kg:conflictingFact``)
+   and the kinds of its pairs. A claim that n articles date differently is one group of
+   n facts, not n(n-1)/2 pairs, so the graph grows with the facts, not their square. Every
+   member conflicts with at least one other member; every fact is kept.
 
 The results go into their own named graph (:data:`CORROBORATION_GRAPH`): they are
 computed across articles, not read in one.
@@ -56,6 +59,8 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 from typing import Iterable, Mapping
+
+import networkx as nx
 
 from .extract import DocResult, Evidence, Fact, Term, merge_facts
 from .markdown import md_cell
@@ -102,9 +107,10 @@ class Article:
 
 @dataclass(frozen=True)
 class Contradiction:
-    a: Fact
-    b: Fact
-    kinds: tuple[ConflictKind, ...]
+    """A group of facts that cannot all be true: each conflicts with at least one other."""
+
+    facts: tuple[Fact, ...]  # sorted by fact IRI
+    kinds: tuple[ConflictKind, ...]  # the kinds of the group's conflicting pairs, in ConflictKind order
 
 
 @dataclass(frozen=True)
@@ -328,10 +334,12 @@ def _conflicts(f: Fact, g: Fact, articles) -> list[ConflictKind]:
 
 
 def contradictions(facts: Iterable[Fact], articles: Mapping[str, Article] = {}) -> list[Contradiction]:
-    """Every pair of facts that cannot both be true, ordered by fact IRI (see the module docstring)."""
+    """The groups of facts that cannot all be true, ordered by their first fact's IRI (see
+    the module docstring)."""
     from .graph import fact_iri
 
-    facts = sorted(facts, key=lambda f: str(fact_iri(f)))
+    iri = {identity(f): str(fact_iri(f)) for f in facts}
+    facts = sorted({iri[identity(f)]: f for f in facts}.values(), key=lambda f: iri[identity(f)])
     # only facts with the same parties, the same measure or the same office can conflict:
     # compare within those buckets, never all pairs
     buckets: dict[tuple, list[Fact]] = defaultdict(list)
@@ -341,18 +349,23 @@ def contradictions(facts: Iterable[Fact], articles: Mapping[str, Article] = {}) 
             buckets[("measure", f.subject, f.predicate)].append(f)
         if f.predicate in SINGLE_HOLDER_PREDICATES:
             buckets[("office", f.predicate, f.object)].append(f)
-    seen: set[tuple] = set()
-    out = []
+    pairs = nx.Graph()  # facts as nodes, conflicting pairs as edges; its connected parts are the groups
+    kinds: dict[str, set] = defaultdict(set)  # fact IRI -> kinds of its conflicts
     for bucket in buckets.values():
         for f, g in itertools.combinations(bucket, 2):
-            pair = (str(fact_iri(f)), str(fact_iri(g)))
-            if pair in seen or pair[0] == pair[1]:
+            a, b = iri[identity(f)], iri[identity(g)]
+            if pairs.has_edge(a, b):  # already found in another bucket
                 continue
-            seen.add(pair)
-            kinds = _conflicts(f, g, articles)
-            if kinds:
-                out.append(Contradiction(f, g, tuple(dict.fromkeys(kinds))))
-    return sorted(out, key=lambda c: (str(fact_iri(c.a)), str(fact_iri(c.b))))
+            found = _conflicts(f, g, articles)
+            if found:
+                pairs.add_edge(a, b)
+                kinds[a].update(found)
+                kinds[b].update(found)
+    by_iri = {iri[identity(f)]: f for f in facts}
+    groups = sorted(sorted(part) for part in nx.connected_components(pairs))
+    order = list(ConflictKind)
+    return [Contradiction(tuple(by_iri[m] for m in group), tuple(sorted({k for m in group for k in kinds[m]}, key=order.index)))
+            for group in groups]
 
 
 # --- all together ----------------------------------------------------------------------
@@ -389,7 +402,7 @@ def _decimal(x: float) -> str:
 
 
 def corroboration_quads(c: Corroboration) -> list[tuple]:
-    """``kg:confidence``, ``kg:sourceCount``, ``kg:contradicts`` and ``kg:Contradiction`` nodes,
+    """``kg:confidence``, ``kg:sourceCount`` and ``kg:Contradiction`` nodes,
     in the named graph :data:`CORROBORATION_GRAPH`, sorted."""
     from rdflib import Literal
     from rdflib.namespace import PROV, RDF, RDFS, XSD
@@ -408,10 +421,10 @@ def corroboration_quads(c: Corroboration) -> list[tuple]:
         quads.append((node, KG.confidence, Literal(_decimal(c.confidence[identity(f)]), datatype=XSD.decimal), g))
         quads.append((node, KG.sourceCount, Literal(c.sources[identity(f)], datatype=XSD.integer), g))
     for x in c.contradictions:
-        a, b = fact_iri(x.a), fact_iri(x.b)
-        node = FACT["conflict-" + _hash(a, b)]
-        quads += [(a, KG.contradicts, b, g), (b, KG.contradicts, a, g), (node, RDF.type, KG.Contradiction, g),
-                  (node, KG.conflictingFact, a, g), (node, KG.conflictingFact, b, g)]
+        members = [fact_iri(f) for f in x.facts]
+        node = FACT["conflict-" + _hash(*members)]
+        quads += [(node, RDF.type, KG.Contradiction, g)]
+        quads += [(node, KG.conflictingFact, m, g) for m in members]
         quads += [(node, KG.conflictKind, Literal(k.value), g) for k in x.kinds]
     return sorted(set(quads), key=lambda q: tuple(t.n3() for t in q))
 
@@ -445,7 +458,7 @@ def report_section(c: Corroboration, labels: Mapping[str, str] = {}) -> dict:
                    "s = P(rule) * W(modality)",
         "facts_with_several_sources": [_fact_dict(f, c, labels) for f in multi],
         "contradictions": [
-            {"kinds": [k.value for k in x.kinds], "a": _fact_dict(x.a, c, labels), "b": _fact_dict(x.b, c, labels)}
+            {"kinds": [k.value for k in x.kinds], "facts": [_fact_dict(f, c, labels) for f in x.facts]}
             for x in c.contradictions
         ],
     }
@@ -468,14 +481,14 @@ def report_markdown(section: dict) -> list[str]:
     else:
         lines.append("None.")
     lines += ["", "### Contradictions", "",
-              "Facts that cannot both be true; both are kept, linked with `kg:contradicts`.", ""]
+              "Groups of facts that cannot all be true (each conflicts with at least one other); "
+              "every fact is kept, and a `kg:Contradiction` node names the group.", ""]
     cons = section["contradictions"]
     if cons:
-        lines += ["| conflict | fact | sources | other fact | sources |", "|---|---|---|---|---|"]
+        lines += ["| conflict | facts (sources) |", "|---|---|"]
         for x in cons:
-            a, b = x["a"], x["b"]
-            lines.append(f"| {', '.join(x['kinds'])} | {_fact_md(a)} | {md_cell(', '.join(a['articles']))} "
-                         f"| {_fact_md(b)} | {md_cell(', '.join(b['articles']))} |")
+            versions = "; ".join(f"{_fact_md(d)} ({md_cell(', '.join(d['articles']))})" for d in x["facts"])
+            lines.append(f"| {', '.join(x['kinds'])} | {versions} |")
     else:
         lines.append("None.")
     return lines

@@ -86,6 +86,7 @@ SUBCLASSES = {"Organization": ("Company", "GovernmentBody")}
 
 MAX_TOOLTIP_FACTS = 8  # facts listed in a node's tooltip (the click panel lists them all)
 MAX_TOOLTIP_EVIDENCE = 3  # evidence sentences listed per fact in a tooltip
+MAX_PANEL_CONFLICTS = 12  # other facts of a contradiction group listed under a fact in the panel
 PIXELS_PER_EDGE = 160  # the layout's natural edge length, on screen
 
 
@@ -201,12 +202,14 @@ def _fact_head(d: dict, subject: str, obj: str) -> str:
     return f"{subject} {_local(d['predicate'])} {obj} ({extra})"
 
 
-def _edge_title(G: nx.MultiDiGraph, u: str, v: str, d: dict, names: dict[str, str]) -> str:
+def _edge_title(G: nx.MultiDiGraph, u: str, v: str, d: dict, names: dict[str, str], conflicts: dict) -> str:
     lines = [_fact_head(d, G.nodes[u]["label"], G.nodes[v]["label"])]
+    for c in d.get("conflicts", ()):  # kg/corroborate.py: facts that cannot all be true
+        conflict = conflicts[c]
+        others = len(conflict.facts) - 1
+        lines.append(f"  \u26a0 CONTRADICTED ({', '.join(conflict.kinds)}) by {others} other fact{'s' if others > 1 else ''}"
+                     " (click for them)")
     for q, values in sorted(d.get("qualifiers", {}).items()):
-        if q == "kg:contradicts":
-            lines.insert(1, f"  \u26a0 CONTRADICTED by {len(values)} other fact{'s' if len(values) > 1 else ''} (click for them)")
-            continue
         shown = [G.nodes[x]["label"] if x in G else _local(x.rsplit("#", 1)[-1]) for x in values]
         lines.append(f"  {_local(q)}: {', '.join(shown)}")
     lines.append("  evidence:")
@@ -240,7 +243,7 @@ def _node_title(G: nx.MultiDiGraph, full: nx.MultiDiGraph, n: str, rank: float) 
     return "\n".join(lines)
 
 
-def _panel_data(G: nx.MultiDiGraph, full: nx.MultiDiGraph, records, rank: dict[str, float], info: dict,
+def _panel_data(G: nx.MultiDiGraph, full: nx.MultiDiGraph, records, conflicts: dict, rank: dict[str, float], info: dict,
                 notes: list[str]) -> dict:
     """What the click panel shows: every fact of every node on the page, with its evidence."""
     literal_by_subject: dict[str, list] = defaultdict(list)
@@ -262,12 +265,23 @@ def _panel_data(G: nx.MultiDiGraph, full: nx.MultiDiGraph, records, rank: dict[s
         extra = ", ".join(x for x in (r.modality, r.date, q and f"quantity {q}") if x)
         return f"{name(r.subject)} {_local(r.predicate)} {r.object if r.object_is_literal else name(r.object)} ({extra})"
 
-    def add_fact(key, s, p, o, literal, modality, date, qualifiers, evidence):
+    def contradicting(key: str, groups) -> list[list[str]]:
+        """[other fact, its head, kinds] for the other facts of the fact's contradiction groups
+        (kg/corroborate.py), the first MAX_PANEL_CONFLICTS, then ["", "... and N more"]."""
+        out = []
+        for c in groups:
+            kinds = ", ".join(conflicts[c].kinds)
+            out += [[other, head_of(other), kinds] for other in conflicts[c].facts if other != key]
+        if len(out) > MAX_PANEL_CONFLICTS:
+            out = out[:MAX_PANEL_CONFLICTS] + [["", f"... and {len(out) - MAX_PANEL_CONFLICTS} more", ""]]
+        return out
+
+    def add_fact(key, s, p, o, literal, modality, date, qualifiers, evidence, groups):
         facts[key] = {
             "s": s, "p": p, "o": o, "lit": literal, "m": modality or "unknown", "date": date,
-            "q": [[q, list(vs)] for q, vs in sorted(qualifiers.items()) if q != "kg:contradicts"],
+            "q": [[q, list(vs)] for q, vs in sorted(qualifiers.items())],
             "ev": [list(e) for e in evidence],
-            "x": [[other, head_of(other)] for other in sorted(qualifiers.get("kg:contradicts", []))],  # kg/corroborate.py
+            "x": contradicting(key, groups),
         }
         needed.update(x for vs in qualifiers.values() for x in vs if x in full)
 
@@ -275,13 +289,14 @@ def _panel_data(G: nx.MultiDiGraph, full: nx.MultiDiGraph, records, rank: dict[s
         keys = []
         for u, v, k, d in _incident(full, n):
             needed.update((u, v))
-            add_fact(k, u, d["predicate"], v, False, d["modality"], d["date"], d.get("qualifiers", {}), d["evidence"])
+            add_fact(k, u, d["predicate"], v, False, d["modality"], d["date"], d.get("qualifiers", {}), d["evidence"],
+                     d.get("conflicts", ()))
             keys.append(k)
         for f in sorted(literal_by_subject.get(n, []), key=lambda f: (f.predicate, f.object, f.iri)):
             qualifiers: dict[str, list[str]] = defaultdict(list)
             for q, v in f.qualifiers:
                 qualifiers[q].append(v)
-            add_fact(f.iri, f.subject, f.predicate, f.object, True, f.modality, f.date, qualifiers, f.evidence)
+            add_fact(f.iri, f.subject, f.predicate, f.object, True, f.modality, f.date, qualifiers, f.evidence, f.conflicts)
             keys.append(f.iri)
         node_facts[n] = keys
     nodes = {}
@@ -423,9 +438,11 @@ _SCRIPT = r"""
       head.appendChild(el("span", " (" + nameOf(other) + " is not on this page)", "kg-away"));
     }
     box.appendChild(head);
-    if (f.x && f.x.length) {  // contradicted by another fact (kg:contradicts): red outline and a flag
+    if (f.x && f.x.length) {  // in a kg:Contradiction group: red outline and a flag per other fact
       box.className += " kg-conflicted";
-      f.x.forEach(function (x) { box.appendChild(el("div", "\u26a0 Contradicts: " + x[1], "kg-conflict")); });
+      f.x.forEach(function (x) {
+        box.appendChild(el("div", x[0] ? "\u26a0 Contradicts (" + x[2] + "): " + x[1] : x[1], "kg-conflict"));
+      });
     }
     if (f.q.length) {
       var ul = el("ul");
@@ -640,7 +657,8 @@ def _select(G: nx.MultiDiGraph, rank: dict[str, float], *, max_nodes: int, focus
     return H, notes
 
 
-def _network(G: nx.MultiDiGraph, full: nx.MultiDiGraph, rank: dict[str, float], names: dict[str, str]) -> Network:
+def _network(G: nx.MultiDiGraph, full: nx.MultiDiGraph, rank: dict[str, float], names: dict[str, str],
+             conflicts: dict) -> Network:
     net = Network(height="780px", width="100%", directed=True, cdn_resources="in_line", heading="")
     net.options = {
         "physics": {"enabled": False},
@@ -680,7 +698,7 @@ def _network(G: nx.MultiDiGraph, full: nx.MultiDiGraph, rank: dict[str, float], 
         index = parallel[pair]
         parallel[pair] += 1
         options = {}
-        if d.get("qualifiers", {}).get("kg:contradicts"):  # contradicted (kg/corroborate.py): a red glow
+        if d.get("conflicts"):  # in a contradiction group (kg/corroborate.py): a red glow
             options["shadow"] = {"enabled": True, "color": CONFLICT_COLOUR, "size": 8, "x": 0, "y": 0}
         if index:  # parallel facts between the same two parties: bend them apart
             options["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": round(0.15 * index, 2)}
@@ -689,7 +707,7 @@ def _network(G: nx.MultiDiGraph, full: nx.MultiDiGraph, rank: dict[str, float], 
             v,
             id=key,
             label=_local(d["predicate"]),
-            title=_title(_edge_title(G, u, v, d, names)),
+            title=_title(_edge_title(G, u, v, d, names, conflicts)),
             color=colour,
             dashes=dashes,
             width=1.5 if dashes else 2,
@@ -713,7 +731,7 @@ def render_page(graph, *, title: str = "Defence cooperation graph", max_nodes: i
     full, rank = proj.graph, proj.pagerank
     G, notes = _select(full, rank, max_nodes=max_nodes, focus=focus, hops=hops, classes=classes)
     info = proj.article_info
-    net = _network(G, full, rank, proj.article_names)
+    net = _network(G, full, rank, proj.article_names, proj.conflicts)
     page = net.generate_html()
     if "popup.innerHTML" in page:  # pyvis's HTML popup; _title should have made this impossible
         raise RuntimeError("pyvis switched to its innerHTML popup; a title still contains 'href'")
@@ -723,7 +741,7 @@ def render_page(graph, *, title: str = "Defence cooperation graph", max_nodes: i
         raise RuntimeError("the pyvis template changed: cannot place the panel; check the pinned pyvis version")
     head = f"<title>{html.escape(title)}</title>\n{_CSS}"
     header = _header(title, G, full.number_of_nodes(), full.number_of_edges(), notes)
-    data = _panel_data(G, full, proj.facts, rank, info, notes)
+    data = _panel_data(G, full, proj.facts, proj.conflicts, rank, info, notes)
     styles = {m: [c, bool(d)] for m, (c, d) in [*MODALITY_STYLES.items(), ("unknown", UNKNOWN_MODALITY_STYLE)]}
     page = page.replace("<head>", "<head>\n" + head, 1)
     page = page.replace("<body>", "<body>\n" + header, 1)

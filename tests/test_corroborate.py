@@ -141,15 +141,50 @@ def test_value_conflict_of_a_forecast():
     assert [x.kinds for x in found] == [(ConflictKind.VALUE,)]
 
 
-def test_corroboration_quads_are_symmetric_and_typed():
+def test_corroboration_quads_name_the_group_and_are_typed():
     rs = [result("a", fact(date="2017", evidence=[ev("a")])), result("b", fact(date="2018", evidence=[ev("b")]))]
-    quads = corroboration_quads(corroborate(merge_compatible(rs), {"r": 0.8}))
+    c = corroborate(merge_compatible(rs), {"r": 0.8})
+    quads = corroboration_quads(c)
     assert all(q[3] == CORROBORATION_GRAPH for q in quads)
-    links = {(s, o) for s, p, o, _ in quads if p == KG.contradicts}
-    assert len(links) == 2 and all((o, s) in links for s, o in links)
+    (node,) = [s for s, p, o, _ in quads if p == RDF.type and o == KG.Contradiction]
+    assert {o for s, p, o, _ in quads if s == node and p == KG.conflictingFact} == {fact_iri(f) for f in c.facts}
+    assert [str(o) for s, p, o, _ in quads if s == node and p == KG.conflictKind] == ["date"]
     conf = [o for _, p, o, _ in quads if p == KG.confidence]
     assert conf and all(o.datatype == XSD.decimal and 0 <= float(o) <= 1 for o in conf)
-    assert any(p == RDF.type and o == KG.Contradiction for _, p, o, _ in quads)
+
+
+def test_many_disagreeing_reports_are_one_group_not_every_pair():
+    """n articles giving n different years for one order: one kg:Contradiction naming n facts
+    (the graph grows with the reports, not with their square)."""
+    n = 12
+    rs = [result(f"a{i}", fact(date=str(2000 + i), evidence=[ev(f"a{i}")])) for i in range(n)]
+    c = corroborate(merge_compatible(rs), {"r": 0.8})
+    assert len(c.facts) == n
+    (group,) = c.contradictions
+    assert len(group.facts) == n and group.kinds == (ConflictKind.DATE,)
+    assert [str(fact_iri(f)) for f in group.facts] == sorted(str(fact_iri(f)) for f in c.facts)
+    quads = corroboration_quads(c)
+    assert sum(1 for q in quads if q[1] == KG.conflictingFact) == n
+    assert sum(1 for q in quads if q[1] == RDF.type and q[2] == KG.Contradiction) == 1
+
+
+def test_groups_are_the_connected_parts_of_the_conflicting_pairs():
+    """Two orders of different items never share a group; a fact compatible with every
+    other version (undated) is in none; a negation joins the group of its claim."""
+    arts = {x: Article(x, x + ".md", "2019-05-01", None) for x in "abcdefg"}
+    su35 = [fact(o="Su-35", date="2017", evidence=[ev("a")]), fact(o="Su-35", date="2018-02", evidence=[ev("b")])]
+    yak = [fact(o="Yak-130", date="2018", quantity=10, evidence=[ev("c")]),
+           fact(o="Yak-130", date="2018", quantity=12, evidence=[ev("d")]),
+           fact(o="Yak-130", evidence=[ev("e")])]  # undated, no quantity: compatible with both
+    denied = fact(o="Su-35", date="2017", modality="negated", evidence=[ev("f")])
+    found = contradictions([*su35, *yak, denied], arts)
+    groups = sorted((sorted(str(fact_iri(f)) for f in x.facts), x.kinds) for x in found)
+    want_su35 = sorted(str(fact_iri(f)) for f in (*su35, denied))
+    want_yak = sorted(str(fact_iri(f)) for f in yak[:2])
+    assert groups == sorted([(want_su35, (ConflictKind.DATE, ConflictKind.NEGATION)), (want_yak, (ConflictKind.QUANTITY,))])
+    # the order of the input does not change the groups
+    again = contradictions([denied, *reversed(yak), *reversed(su35)], arts)
+    assert [(x.facts, x.kinds) for x in again] == [(x.facts, x.kinds) for x in found]
 
 
 def test_precision_from_gold_goes_through_the_pack(tmp_path):
@@ -202,7 +237,8 @@ def test_one_contract_in_two_languages_gives_two_flagged_versions(our_build):
     versions = _facts(g, "ent:Vietnam", "kg:ordered", "ent:Yak-130")
     assert [(str(v["date"]), int(v["quantity"])) for v in versions] == [("2018", 10), ("2019-03", 12)]
     a, b = (v["f"] for v in versions)
-    assert (a, KG.contradicts, b) in g and (b, KG.contradicts, a) in g
+    (conflict,) = set(g.subjects(KG.conflictingFact, a))
+    assert set(g.objects(conflict, KG.conflictingFact)) == {a, b} and (conflict, RDF.type, KG.Contradiction) in g
     # one merged entity set: the same ent: IRIs in both articles' graphs
     for art in ("id-06-vietnam-teken-kontrak-yak130", "en-04-hanoi-buys-jet-trainers"):
         r = run_query(g, f"ASK {{ GRAPH art:{art} {{ ?f rdf:subject ent:Vietnam ; rdf:object ent:Yak-130 }} }}")
@@ -210,10 +246,12 @@ def test_one_contract_in_two_languages_gives_two_flagged_versions(our_build):
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     cons = report["corroboration"]["contradictions"]
     assert len(cons) == 1 and cons[0]["kinds"] == ["date", "quantity"]
-    assert {tuple(cons[0][k]["articles"]) for k in ("a", "b")} == {
+    assert {tuple(f["articles"]) for f in cons[0]["facts"]} == {
         ("en-04-hanoi-buys-jet-trainers.md",), ("id-06-vietnam-teken-kontrak-yak130.md",)}
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "## Corroboration and contradictions" in md and "| date, quantity | Vietnam `kg:ordered` Yak-130" in md
+    row = next(line for line in md.splitlines() if line.startswith("| date, quantity |"))
+    assert "2018" in row and "2019-03" in row and "en-04-hanoi-buys-jet-trainers.md" in row
 
 
 def test_three_sources_score_higher_than_one(our_build, pack):
@@ -250,7 +288,9 @@ def test_the_view_marks_contradicted_facts(our_build):
     assert len(glowing) == 2 and all(e["label"] == "ordered" for e in glowing)
     flagged = {k: f["x"] for k, f in panel_json(page)["facts"].items() if f["x"]}
     assert len(flagged) == 2
-    assert any("2018" in head and "quantity 10" in head for xs in flagged.values() for _, head in xs)
+    assert any("2018" in head and "quantity 10" in head and kinds == "date, quantity"
+               for xs in flagged.values() for _, head, kinds in xs)
+    assert all(len(xs) == 1 for xs in flagged.values())  # each names the other version, not itself
 
 
 # --- the competency questions on the examples -------------------------------------------
@@ -298,18 +338,23 @@ def _conflicts(graph) -> dict:
 
 def test_cq8_conflicts(examples_graph):
     by_conflict = _conflicts(examples_graph)
-    assert all(len(c["facts"]) == 2 for c in by_conflict.values())  # each conflict: its two facts
-    def about(obj, pred):
-        return [c for c in by_conflict.values()
-                if all(f["row"]["object"] == ENT[obj] and f["row"]["predicate"] == pred for f in c["facts"].values())]
-    (su35,) = about("Su-35", KG.ordered)
-    assert su35["kinds"] == {"date"}
-    # Februari 2018 (id-02) against 2017 (en-03), each with its source
-    assert {(str(f["row"]["date"]), frozenset(f["files"])) for f in su35["facts"].values()} == {
-        ("2018-02", frozenset({"id-02-indonesia-tidak-jadi-membeli-su35.md"})),
-        ("2017", frozenset({"en-03-rosoboronexport-sanctions-buyers.md"}))}
-    (yak,) = about("Yak-130", KG.ordered)
-    assert yak["kinds"] == {"date", "quantity"}
+    assert all(len(c["facts"]) >= 2 for c in by_conflict.values())  # each conflict: a group of two or more facts
+    members = [f for c in by_conflict.values() for f in c["facts"]]
+    assert len(members) == len(set(members))  # a fact is in at most one group
+    def about(obj):
+        return [c for c in by_conflict.values() if all(f["row"]["object"] == ENT[obj] for f in c["facts"].values())]
+    (su35,) = about("Su-35")
+    # ordered Februari 2018 (id-02) against 2017 (en-03), each with its source, and the
+    # cancellation of 2017 that both tell of (before the February 2018 signing): one story
+    # that does not add up, so one group
+    assert su35["kinds"] == {"date", "cancelled"}
+    assert {(str(f["row"]["predicate"]), str(f["row"]["date"]), frozenset(f["files"])) for f in su35["facts"].values()} == {
+        (str(KG.ordered), "2018-02", frozenset({"id-02-indonesia-tidak-jadi-membeli-su35.md"})),
+        (str(KG.ordered), "2017", frozenset({"en-03-rosoboronexport-sanctions-buyers.md"})),
+        (str(KG.cancelledOrderOf), "2017", frozenset({"en-03-rosoboronexport-sanctions-buyers.md",
+                                                      "id-02-indonesia-tidak-jadi-membeli-su35.md"}))}
+    (yak,) = about("Yak-130")
+    assert yak["kinds"] == {"date", "quantity"} and len(yak["facts"]) == 2
 
 
 def test_cq9_changes_over_time(examples_graph):

@@ -116,13 +116,14 @@ def _line_test(pats, combined: re.Pattern | None) -> Callable[[str], bool]:
             is_anchored = (first[0] is sre_constants.AT and first[1] in (sre_constants.AT_BEGINNING, sre_constants.AT_BEGINNING_STRING)
                            and not parsed.state.flags & re.MULTILINE)
             (anchored if is_anchored else rest).append(p)
-        starts = [re.compile(p, re.I).match for p in anchored]
+        # the anchored ones in one alternation, tried at the start: one matches there when any does
+        starts = re.compile("|".join(f"(?:{p})" for p in anchored), re.I).match if anchored else None
         others = re.compile("|".join(f"(?:{p})" for p in rest), re.I).search if rest else None
     except Exception:  # noqa: BLE001 - whatever the reason, the alternation decides
         return lambda line: bool(combined.search(line))
 
     def test(line: str) -> bool:
-        return any(m(line) for m in starts) or (others is not None and others(line) is not None)
+        return (starts is not None and starts(line) is not None) or (others is not None and others(line) is not None)
 
     return test
 
@@ -215,6 +216,7 @@ def read_bytes(path: Path) -> bytes:
 
 
 _BINARY_BYTES = (*range(1, 9), 14, 15, *range(16, 27), 28, 29, 30, 31, 127)
+_BINARY = bytes(_BINARY_BYTES)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -248,7 +250,7 @@ def decode(path: Path, data: bytes) -> str:
     if b"\x00" in data[:8192]:
         raise DocumentError(where, "binary file (contains NUL bytes)")
     head = data[:8192]
-    if sum(head.count(bytes([b])) for b in _BINARY_BYTES) > len(head) // 10:
+    if len(head) - len(head.translate(None, _BINARY)) > len(head) // 10:  # the control bytes in it
         raise DocumentError(where, "binary file (many control bytes)")
     try:
         text = data.decode("utf-8-sig")
@@ -381,36 +383,42 @@ def _bounded(text: str, s: int, e: int) -> Iterator[tuple[int, int]]:
     yield s, e
 
 
-def split_sentences(text: str, body_start: int, cleaning: Cleaning, comments_from: int | None = None) -> tuple[Sentence, ...]:
+def split_sentences(text: str, body_start: int, cleaning: Cleaning, comments_from: int | None = None, *,
+                    first_index: int = 0) -> tuple[Sentence, ...]:
     """Sentences of the body (from body_start) and of the comments (from comments_from, or
-    from a line the cleaning rules recognise as the start of a comment section)."""
+    from a line the cleaning rules recognise as the start of a comment section), numbered
+    from first_index."""
     cc = cleaning.compiled()
     sentences: list[Sentence] = []
+    index = first_index
     for ls, le, section in _join_continuations(_sections(text, body_start, cc, comments_from), text, cc):
         for s, e in _split_line(text, ls, le, cc):
-            # trim white space and markdown markup, keeping offsets exact
+            # trim white space and markdown markup, keeping offsets exact: seg is text[s:e] throughout
             seg = text[s:e]
-            lead = len(seg) - len(seg.lstrip())
-            s += lead
-            md = _MD_PREFIX.match(text[s:e])
+            lstripped = seg.lstrip()
+            s += len(seg) - len(lstripped)
+            seg = lstripped
+            md = _MD_PREFIX.match(seg)
             if md:
                 s += md.end()
-            e -= len(text[s:e]) - len(text[s:e].rstrip())
-            if e > s and any(ch.isalnum() for ch in text[s:e]):
-                sentences.append(Sentence(len(sentences), s, e, text[s:e], section))
+                seg = seg[md.end() :]
+            seg = seg.rstrip()
+            e = s + len(seg)
+            if seg and any(ch.isalnum() for ch in seg):
+                sentences.append(Sentence(index, s, e, seg, section))
+                index += 1
     return tuple(sentences)
 
 
-def _with_title(text: str, body_start: int, title: str | None, sentences: tuple[Sentence, ...]) -> tuple[Sentence, ...]:
+def _title_sentence(text: str, body_start: int, title: str | None) -> Sentence | None:
     """The front matter's title is article text too (headlines state facts): it becomes the
-    first sentence, with its offsets inside the front matter."""
+    first sentence, with its offsets inside the front matter (None: no title found there)."""
     if not title or body_start == 0:
-        return sentences
+        return None
     at = text.find(title, 0, body_start)
     if at < 0:
-        return sentences
-    first = Sentence(0, at, at + len(title), title, BODY)
-    return (first, *(Sentence(s.index + 1, s.start, s.end, s.text, s.section) for s in sentences))
+        return None
+    return Sentence(0, at, at + len(title), title, BODY)
 
 
 def slugify(name: str) -> str:
@@ -433,21 +441,25 @@ def read_document(path: Path, cleaning: Cleaning, slug: str | None = None) -> Do
         body_start = 0
     else:
         meta, body_start = split_front_matter(path, text)
-    sentences = _split_bounded(path, text, body_start, cleaning, comments_from)
-    sentences = _with_title(text, body_start, meta.get("title"), sentences)
+    title = _title_sentence(text, body_start, meta.get("title"))
+    # the body's sentences are numbered after the title's, made once
+    sentences = _split_bounded(path, text, body_start, cleaning, comments_from, 0 if title is None else 1)
+    if title is not None:
+        sentences = (title, *sentences)
     if not sentences:
         raise DocumentError(shown(path), "no text after removing front matter and boilerplate")
     return Document(shown(path), slug or slugify(path.stem), text, meta, sentences)
 
 
-def _split_bounded(path: Path, text: str, body_start: int, cleaning: Cleaning, comments_from: int | None):
+def _split_bounded(path: Path, text: str, body_start: int, cleaning: Cleaning, comments_from: int | None,
+                   first_index: int = 0):
     """split_sentences under a time limit: the boilerplate patterns are raw regexes from the
     rule pack, and one that backtracks catastrophically must not hang the build. When the
     limit passes, each pattern is tried alone on the longest lines to name the culprit."""
     seconds = timebound.CLEANING_SECONDS_PER_DOCUMENT
     try:
         with timebound.deadline(seconds):
-            return split_sentences(text, body_start, cleaning, comments_from)
+            return split_sentences(text, body_start, cleaning, comments_from, first_index=first_index)
     except timebound.DeadlineExceeded:
         pass
     lines = sorted((ln for ln in text[body_start:].split("\n")), key=len, reverse=True)[:3]

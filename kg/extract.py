@@ -26,7 +26,7 @@ from .rules.gazetteer import Mention
 from .rules.pack import FactTemplate, Ref, Rule, RulePack
 from .rules.pattern import PLACEHOLDER_INDEX, placeholder
 from .rules.prefilter import Prefilter, SentenceGate, gate_text
-from .rules.text import fold, tokens
+from .rules.text import TOKEN, fold, tokens
 from .rules.values import VALUE_CLASSES, Value
 
 # Skip the sentences no rule nor attribution pattern can match before building their token
@@ -125,56 +125,81 @@ class _DocState:
     prev_hedged: bool | _HedgedLater = False  # the previous sentence has a hedge cue (lazy when the gate skipped it)
 
 
-def _view(doc: Document, s: Sentence, mentions: list[Mention], pack: RulePack, ancestors=None) -> _SentenceView:
-    """The token stream of a sentence. `ancestors`: pack.ancestors, or a memo of it."""
+def _view(doc: Document, s: Sentence, mentions: list[Mention], pack: RulePack, ancestors=None,
+          folded: str | None = None) -> _SentenceView:
+    """The token stream of a sentence. `ancestors`: pack.ancestors, or a memo of it. `folded`:
+    the document's folded text when its slices tokenise as the slices folded alone do
+    (`_token_text`), else None (each gap is folded on its own)."""
     ancestors = ancestors or pack.ancestors
-    off = s.start  # values are found in the sentence: their offsets move to the document's
-    values = [Value(v.kind, v.start + off, v.end + off, v.surface, v.lexical, v.datatype, v.modifier, v.period)
-              for v in pack.values.find(s.text)]
-    items: list[Mention | Value] = sorted(
-        [*mentions, *values], key=lambda m: (-(m.end - m.start), isinstance(m, Value), m.start)
-    )
-    chosen: list[Mention | Value] = []
-    for m in items:
-        if all(m.end <= c.start or m.start >= c.end for c in chosen):
-            chosen.append(m)
-    chosen.sort(key=lambda m: m.start)
+    values = pack.values.find(s.text, s.start)  # offsets moved to the document's
+    items: list[Mention | Value] = [*mentions, *values]
+    if values or any(a.end > b.start for a, b in zip(mentions, mentions[1:])):
+        # (mentions in order that do not overlap, alone, are all chosen as they are)
+        items.sort(key=lambda m: (-(m.end - m.start), isinstance(m, Value), m.start))
+        chosen: list[Mention | Value] = []
+        for m in items:
+            if all(m.end <= c.start or m.start >= c.end for c in chosen):
+                chosen.append(m)
+        chosen.sort(key=lambda m: m.start)
+    else:
+        chosen = items
     toks: list[str] = []
     spans: list[tuple[int, int]] = []
     pos = s.start
+    text = doc.text
 
-    def words(a: int, b: int) -> None:
-        for t, ts, te in tokens(doc.text[a:b]):
-            toks.append(t)
-            spans.append((a + ts, a + te))
+    if folded is not None:
+        finditer = TOKEN.finditer
+
+        def words(a: int, b: int) -> None:
+            # the pattern looks at no character before a match's start, so a search between
+            # a and b finds the tokens of the slice [a, b) (kg/rules/text.py `tokens`)
+            for t in finditer(folded, a, b):
+                toks.append(t.group())
+                spans.append(t.span())
+    else:
+        def words(a: int, b: int) -> None:
+            for t, ts, te in tokens(text[a:b]):
+                toks.append(t)
+                spans.append((a + ts, a + te))
 
     markers = pack.cues.get("attribute_marker")
+    last = len(chosen) - 1
     for i, m in enumerate(chosen):
-        if isinstance(m, Mention) and m.start < pos:
+        mention = isinstance(m, Mention)
+        if mention and m.start < pos:
             continue
-        words(pos, m.start)
-        if isinstance(m, Mention) and _is_modifier(doc.text, m, chosen[i + 1] if i + 1 < len(chosen) else None, markers, pack,
-                                                   ancestors):
+        if m.start > pos:
+            words(pos, m.start)
+        if mention and _is_modifier(text, m, chosen[i + 1] if i < last else None, markers, pack, ancestors):
             # "India's DRDO": the country only qualifies the next name; "pesawat buatan Rusia": an attribute
-            toks.append(fold(doc.text[m.start : m.end]).replace(" ", "_"))
+            toks.append(fold(text[m.start : m.end]).replace(" ", "_"))
             spans.append((m.start, m.end))
             pos = m.end
-            poss = _POSSESSIVE.match(doc.text, pos)
-            if poss and i + 1 < len(chosen) and poss.end() == chosen[i + 1].start:
+            poss = _POSSESSIVE.match(text, pos)
+            if poss and i < last and poss.end() == chosen[i + 1].start:
                 pos = poss.end()
             continue
-        if isinstance(m, Mention):
+        if mention:
             toks.append(placeholder(ancestors(m.entity.cls), m.entity.id, i))
         else:
             toks.append(placeholder(m.classes, "", i))
         spans.append((m.start, m.end))
         pos = m.end
-    words(pos, s.end)
+    if s.end > pos:
+        words(pos, s.end)
     starts, off = [], 0
     for t in toks:
         starts.append(off)
         off += len(t) + 1
-    return _SentenceView(s, "".join(t + " " for t in toks), starts, spans, chosen)
+    return _SentenceView(s, " ".join(toks) + " " if toks else "", starts, spans, chosen)
+
+
+def _token_text(doc: Document, folded: str) -> str | None:
+    """The document's folded text, when every slice of it tokenises as `tokens` tokenises the
+    slice (folded alone): always, except that "`" folds to "'" in a text with non-ASCII
+    characters but stays "`" in an ASCII slice of it. None: fold each slice."""
+    return folded if doc.text.isascii() or "`" not in doc.text else None
 
 
 _POSSESSIVE = re.compile(r"['’]s\s+")
@@ -355,7 +380,8 @@ class _Filler:
         subjects, preds, objects = (self.refs(template.subject), self.refs(template.predicate), self.refs(template.object))
         quals = [(p, self.refs(r)) for p, r in template.qualifiers]
         used = {id(v) for vals in self.cand.slots.values() for v in vals}
-        date_values = [v for v in self.refs(dict(template.qualifiers).get("kg:date"))] if "kg:date" in dict(template.qualifiers) else []
+        qualifier_refs = dict(template.qualifiers)
+        date_values = list(self.refs(qualifier_refs["kg:date"])) if "kg:date" in qualifier_refs else []
         if not date_values and template.date_from_sentence:
             free = [v for v in view.items if isinstance(v, Value) and v.kind == "Date" and id(v) not in used]
             date_values = free if len(free) == 1 else []
@@ -390,7 +416,7 @@ class _Filler:
             for v in date_values[:1]:
                 q.append(("kg:date", _term(v)))
                 q.append(("kg:dateText", Term("literal", v.surface, "string")))
-                if v.modifier and "kg:dateModifier" not in dict(template.qualifiers):
+                if v.modifier and "kg:dateModifier" not in qualifier_refs:
                     q.append(("kg:dateModifier", Term("literal", v.modifier, "string")))
                 if v.period:
                     q.append(("kg:datePeriod", Term("literal", v.period, "string")))
@@ -436,12 +462,15 @@ class _Filler:
         explicit = template.modality or cand.rule.modality
         if explicit:
             return explicit, None
+        b = None
         for name in ("negation", "hedge", "plan"):
             rx = self.pack.cues.get(name)
             if rx is None:
                 continue
             lo = max(0, cand.first - CUE_WINDOW_BEFORE[name])
-            a, b = view.starts[lo], view.starts[cand.last] + len(view.stream.split(" ")[cand.last]) + 1
+            if b is None:  # the end of the match's last token
+                b = view.starts[cand.last] + len(view.stream.split(" ")[cand.last]) + 1
+            a = view.starts[lo]
             m = rx.search(view.stream, max(a - 1, 0), b)
             if m:
                 return {"negation": "negated", "hedge": "speculated", "plan": "planned"}[name], m.group().strip()
@@ -581,6 +610,7 @@ def extract_document(doc: Document, pack: RulePack, *, all_candidates: bool = Fa
         gate = None
     gtext = gate_text(folded) if gate is not None else ""
     hedge = pack.cues.get("hedge")
+    tok_text = _token_text(doc, folded)
     memo: dict[str, tuple[str, ...]] = {}
 
     def ancestors(cls: str) -> tuple[str, ...]:  # pack.ancestors, once per class of the article
@@ -589,12 +619,26 @@ def extract_document(doc: Document, pack: RulePack, *, all_candidates: bool = Fa
             got = memo[cls] = pack.ancestors(cls)
         return got
 
+    held_memo: dict[tuple[str, str], frozenset[int]] = {}
+
+    def held(m: Mention) -> frozenset[int]:  # gate.held of a mention's entity, once per entity of the article
+        key = (m.entity.cls, m.entity.id)
+        got = held_memo.get(key)
+        if got is None:
+            got = held_memo[key] = gate.held(ancestors(m.entity.cls), m.entity.id)
+        return got
+
     for s in doc.sentences:
         lo, hi = bisect.bisect_left(starts, s.start), bisect.bisect_left(starts, s.end)
         mentions = [m for m in all_mentions[lo:hi] if m.end <= s.end]
         named.update(m.entity.id for m in mentions if not m.anaphor)
-        groups = gate.matching(gtext[s.start : s.end], {(ancestors(m.entity.cls), m.entity.id) for m in mentions}) \
-            if gate is not None else BOTH
+        if gate is not None:
+            pieces: set[int] = set()
+            for m in mentions:
+                pieces.update(held(m))
+            groups = gate.matching_held(gtext[s.start : s.end], pieces)
+        else:
+            groups = BOTH
         if not groups:
             # no rule and no attribution can match: no candidates, no speaker, no facts
             if len({m.entity.id for m in mentions if not m.anaphor}) >= 2:
@@ -602,7 +646,7 @@ def extract_document(doc: Document, pack: RulePack, *, all_candidates: bool = Fa
             state.history.extend(mentions)
             state.prev_hedged = _HedgedLater(doc, s, mentions, pack)
             continue
-        view = _view(doc, s, mentions, pack, ancestors)
+        view = _view(doc, s, mentions, pack, ancestors, tok_text)
         # a group the gate rules out would find no candidate: its patterns are not run
         speaker = _speaker(view, pack, state) if ATTRIBUTIONS in groups else None
         found: list[Fact] = []

@@ -6,8 +6,9 @@ hedge cue of a skipped sentence is read only when the next sentence asks for it.
 compare gated and ungated extraction on the example articles and on generated variants of
 their sentences, and check that the gate does skip what it should. The smaller shortcuts
 (the alarm handler installed once per article, the boilerplate line test, the last word
-before a full stop, remembered month typos) are checked against what they replace. No
-timing is asserted.
+before a full stop, remembered month typos, the title numbered before the body's sentences,
+the value patterns that open with a character class, the token stream cut from the
+document's folded text) are checked against what they replace. No timing is asserted.
 """
 
 from __future__ import annotations
@@ -413,3 +414,74 @@ def test_a_timer_the_caller_armed_keeps_its_handler_outside_the_rule_blocks(pack
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+# --- the title sentence -----------------------------------------------------------------------
+
+
+def test_the_title_is_the_first_sentence_and_the_body_is_numbered_after_it(tmp_path):
+    f = tmp_path / "a.md"
+    f.write_text("---\ntitle: 'Rusia dan India: kontrak #1'\ndate: 2024-09-10\n---\n"
+                 "Rusia menandatangani kontrak. India menerima pesawat.\n")
+    doc = read_document(f, load_pack().cleaning)
+    assert [(s.index, s.text) for s in doc.sentences] == [
+        (0, "Rusia dan India: kontrak #1"), (1, "Rusia menandatangani kontrak."), (2, "India menerima pesawat.")]
+    assert doc.text[doc.sentences[0].start:doc.sentences[0].end] == "Rusia dan India: kontrak #1"
+
+
+# --- value patterns written to start with their first character --------------------------------
+
+_M = r"([^\W\d_]{3,10})\.?"
+_PLAIN_VALUE_PATTERNS = {  # the value patterns as first written: an assertion on the character before, then the match
+    "integer": r"(?<![\w.,/-])\d{1,3}(?:([.,])\d{3})+(?![\w]|[.,]\d)|(?<![\w.,/-])\d+(?![\w/]|[.,]\d)",
+    "decimal": r"(?<![\w.,/-])(\d+)[.,](\d{1,2})(?![\w/]|[.,]\d)",
+    "ymd": r"(?<![\w/])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w/])",
+    "dmy": r"(?<![\w/.])(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?![\w/])",
+    "d_month_y": rf"(?<!\w)(\d{{1,2}})\s+{_M},?\s+(\d{{4}})(?!\w)",
+    "month_d_y": rf"(?<!\w){_M}\s+(\d{{1,2}}),\s+(\d{{4}})(?!\w)",
+    "month_y": rf"(?<!\w){_M}\s+(\d{{4}})(?!\w)",
+    "y": r"(?<![\w.,/-])(1[89]\d\d|20\d\d|2100)(?![\w/]|[.,]\d)",
+}
+_VALUE_PARTS = list("0123456789 ./-,:%_aZé١٢\n") + ["mei", "januari", "march", "sept", "abcdefghijk", "persen",
+                                                   "percent", "2020", "1999", "2100", "19", "20", "ab", "1.000"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(parts=st.lists(st.sampled_from(_VALUE_PARTS), max_size=14))
+def test_value_patterns_match_as_their_plain_forms(pack, parts):
+    from kg.rules import values as V
+
+    text = "".join(parts)
+    ours = {"integer": V._INTEGER, "decimal": V._DECIMAL, **{form: rx for rx, form in pack.values._date_patterns}}
+    for name, plain in _PLAIN_VALUE_PATTERNS.items():
+        got = [(m.span(), m.groups()) for m in ours[name].finditer(text)]
+        assert got == [(m.span(), m.groups()) for m in re.finditer(plain, text)], name
+    pct = "|".join(re.escape(fold(p)) for p in sorted(pack.values.w.percent_words, key=len, reverse=True))
+    plain = re.compile(rf"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*(?:{pct})(?!\w)")
+    assert [(m.span(), m.groups()) for m in pack.values._percent.finditer(text)] == \
+        [(m.span(), m.groups()) for m in plain.finditer(text)]
+
+
+def test_a_date_qualifier_is_still_found_after_the_quick_look(pack):
+    got = [(v.lexical, v.modifier, v.period, v.surface) for v in pack.values.find("dikirim sebelum akhir tahun 2026.")]
+    assert got == [("2026", "before", "end of", "sebelum akhir tahun 2026")]
+
+
+# --- the token stream from the document's folded text ------------------------------------------
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(st.sampled_from(["Rusia", " ", "`", "'s", "é", "Café", "d`or", "-", "Su-35", "2024", ".", ",",
+                                       "India's", " HAL", "menandatangani", "dua", "New Zealand", "ß", "İ"]),
+                      min_size=1, max_size=14))
+def test_a_stream_from_the_folded_document_is_the_stream_from_its_slices(pack, corner_pack, parts):
+    text = "".join(parts) + "."
+    for p in (pack, corner_pack):
+        doc = _doc(text, p)
+        folded = fold(doc.text)
+        mentions = X.resolve_anaphora(doc.text, p.gazetteer.find(doc.text, folded), p, folded)
+        tok_text = X._token_text(doc, folded)
+        for s in doc.sentences:
+            ms = [m for m in mentions if s.start <= m.start and m.end <= s.end]
+            plain, fast = X._view(doc, s, ms, p), X._view(doc, s, ms, p, None, tok_text)
+            assert (fast.stream, fast.starts, fast.spans, fast.items) == (plain.stream, plain.starts, plain.spans, plain.items)

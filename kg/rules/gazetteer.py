@@ -84,12 +84,14 @@ class Gazetteer:
         cands: list[tuple[int, int, str, bool]] = []  # start, end, entity id, glued
         for end_idx, (length, entries) in self._automaton.iter(folded):
             start, end = end_idx - length + 1, end_idx + 1
+            before = text[start - 1] if start > 0 else " "
+            left_ok = not before.isalnum()
+            if not left_ok and not _glue(before, text[start]):
+                continue  # inside a word ("as" in "was"): no entry of this key can match here
             for eid, alias, exact in entries:
                 if exact and text[start:end] != alias:
                     continue
-                before = text[start - 1] if start > 0 else " "
                 after = text[end] if end < n else " "
-                left_ok = not before.isalnum()
                 right_ok = not after.isalnum() or _plural(text, end, alias)
                 glued = (not left_ok and _glue(before, text[start])) or (not right_ok and _glue(text[end - 1], after))
                 if (left_ok or _glue(before, text[start])) and (right_ok or _glue(text[end - 1], after)):

@@ -13,6 +13,7 @@ built: from the sentence's folded text and the placeholders of its entity mentio
 
 from __future__ import annotations
 
+import functools
 import re
 from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
@@ -89,11 +90,18 @@ def requirements(rx: re.Pattern) -> _Req:
     """
     if rx.flags & (re.IGNORECASE | re.VERBOSE) or not isinstance(rx.pattern, str):
         return []
+    return list(_requirements(rx.pattern, rx.flags))
+
+
+@functools.lru_cache(maxsize=4096)
+def _requirements(pattern: str, flags: int) -> tuple[frozenset[str], ...]:
+    """requirements() of a pattern, remembered: the Prefilter and the SentenceGate of a pack
+    read the same patterns, and parsing them is most of the cost of making either."""
     try:
-        _lit, reqs = _seq(sre_parse.parse(rx.pattern, rx.flags))
+        _lit, reqs = _seq(sre_parse.parse(pattern, flags))
     except Exception:  # pragma: no cover - an unreadable pattern is simply never skipped
-        return []
-    return list(dict.fromkeys(reqs))
+        return ()
+    return tuple(dict.fromkeys(reqs))
 
 
 def _selectivity(d: frozenset[str]) -> tuple:
@@ -101,6 +109,13 @@ def _selectivity(d: frozenset[str]) -> tuple:
     (almost every sentence names a Country), then longer strings, then fewer of them."""
     markup = any(s[:1].isupper() or "»" in s or "«" in s or "|" in s for s in d)
     return (not markup, min(map(len, d)), -len(d))
+
+
+def _split_needs(need: list[frozenset[int]]) -> tuple[frozenset[int], tuple[frozenset[int], ...]]:
+    """A conjunction of disjunctions as (the ids that must all be present: the one-id
+    disjunctions, the disjunctions of several ids), for a test in one subset check where it can."""
+    musts = frozenset(next(iter(d)) for d in need if len(d) == 1)
+    return musts, tuple(d for d in need if len(d) != 1)
 
 
 class Prefilter:
@@ -126,6 +141,7 @@ class Prefilter:
                 k = max(range(len(r)), key=lambda j: _selectivity(r[j]))
                 for sid in coded[k]:
                     self._anchor.setdefault(sid, []).append(i)
+        self._split = [_split_needs(need) for need in self._need]
         self.size = len(regexes)
 
     def candidates(self, text: str) -> list[int]:
@@ -133,10 +149,18 @@ class Prefilter:
             return list(range(self.size))
         present = {v for _end, v in self._auto.iter(text)}
         picked = set(self._always)
+        anchor = self._anchor
         for sid in present:
-            picked.update(self._anchor.get(sid, ()))
-        need = self._need
-        return sorted(i for i in picked if all(not d.isdisjoint(present) for d in need[i]))
+            got = anchor.get(sid)
+            if got is not None:
+                picked.update(got)
+        split = self._split
+        out = []
+        for i in sorted(picked):
+            musts, anys = split[i]
+            if musts <= present and (not anys or all(not d.isdisjoint(present) for d in anys)):
+                out.append(i)
+        return out
 
 
 # --- a gate before the token stream is built ------------------------------------------------
@@ -252,6 +276,7 @@ class SentenceGate:
                     placeable.isdisjoint(need[j]), min(len(self._pieces[x]) for x in need[j]), -len(need[j])))
                 for pid in need[k]:
                     self._anchor.setdefault(pid, []).append(i)
+        self._split = [_split_needs(need) for need in self._need]
 
     def _piece(self, s: str, values: "_Placeholders") -> tuple[str, str] | None:
         """The piece of required string `s` to check and its text atom, or None when `s`
@@ -286,21 +311,31 @@ class SentenceGate:
 
     def matching(self, text: str, mentions: Iterable[tuple[tuple[str, ...], str]] = ()) -> frozenset[int]:
         """The groups with a regex that may match (see may_match); a group left out has none."""
+        held: set[int] = set()
+        for classes, eid in mentions:
+            held.update(self.held(classes, eid))
+        return self.matching_held(text, held)
+
+    def matching_held(self, text: str, held: set[int]) -> frozenset[int]:
+        """matching(text, mentions), given the union of held(classes, id) over the mentions
+        (a caller that meets the same entities often remembers each one's). `held` is used up."""
         found = set(self._always)
         if len(found) == len(self.groups):
             return self.groups
-        present: set[int] = set()
+        present = held
         for _end, ids in self._auto.iter(text):
             present.update(ids)
-        for classes, eid in mentions:
-            present.update(self.held(classes, eid))
-        anchor, need, group = self._anchor, self._need, self._group
+        anchor, split, group = self._anchor, self._split, self._group
         seen: set[int] = set()
         for pid in present:
-            for i in anchor.get(pid, ()):
+            got = anchor.get(pid)
+            if got is None:
+                continue
+            for i in got:
                 if i not in seen and group[i] not in found:
                     seen.add(i)
-                    if all(not d.isdisjoint(present) for d in need[i]):
+                    musts, anys = split[i]
+                    if musts <= present and (not anys or all(not d.isdisjoint(present) for d in anys)):
                         found.add(group[i])
                         if len(found) == len(self.groups):
                             return self.groups

@@ -16,8 +16,15 @@ from .text import fold
 
 XSD_DATE, XSD_GYEARMONTH, XSD_GYEAR = "date", "gYearMonth", "gYear"
 _DIGIT = re.compile(r"\d")
-_INTEGER = re.compile(r"(?<![\w.,/-])\d{1,3}(?:([.,])\d{3})+(?![\w]|[.,]\d)|(?<![\w.,/-])\d+(?![\w/]|[.,]\d)")
-_DECIMAL = re.compile(r"(?<![\w.,/-])(\d+)[.,](\d{1,2})(?![\w/]|[.,]\d)")
+# The value patterns open with their first character, not with the assertion on the one
+# before it ("(?<![\w/])\d..." is written "\d(?<![\w/]\d)..."): the same matches, but the
+# regex engine then skips to the next digit (or letter) instead of trying every position.
+# (tests/test_extract_speed.py compares each with its plain form.)
+_INTEGER = re.compile(r"\d(?<![\w.,/-]\d)(?:\d{0,2}(?:([.,])\d{3})+(?![\w]|[.,]\d)|\d*(?![\w/]|[.,]\d))")
+_DECIMAL = re.compile(r"(\d(?<![\w.,/-]\d)\d*)[.,](\d{1,2})(?![\w/]|[.,]\d)")
+_FOUR_DIGITS = re.compile(r"\d{4}")
+_DATE, _PERCENT, _NUMBER = 0, 1, 2  # a value's kind as its rank where values overlap: dates first
+_KINDS = ("Date", "Percent", "Number")
 MIN_YEAR, MAX_YEAR = 1900, 2100
 # every class tuple a Value's placeholder may carry (Value.classes); the extractor's sentence
 # gate (kg/rules/prefilter.py SentenceGate) counts on knowing them all
@@ -79,18 +86,20 @@ class ValueRecognizer:
         word_alt = "|".join(re.escape(n) for n in nums) or r"(?!x)x"
         self._numword = re.compile(rf"\b(?:{word_alt})(?:[\s-]+(?:{word_alt}))*\b")
         pct = "|".join(re.escape(fold(p)) for p in sorted(words.percent_words, key=len, reverse=True))
-        self._percent = re.compile(rf"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*(?:{pct})(?!\w)")
+        self._percent = re.compile(rf"(\d(?<![\w.,]\d)\d*(?:[.,]\d+)?)\s*(?:{pct})(?!\w)")
         mods = sorted(set(map(fold, words.date_modifiers)) | set(map(fold, words.period_words)) | set(map(fold, words.year_words)), key=len, reverse=True)
         mod_alt = "|".join(re.escape(m) for m in mods) or r"(?!x)x"
         self._prefix = re.compile(rf"(?:\b(?:{mod_alt})\s+)+$")
-        M = r"([^\W\d_]{3,10})\.?"
+        # what the text before a qualified date ends with, but for white space (_modifier)
+        self._prefix_words = tuple(m.rstrip() for m in mods)
+        M = r"([^\W\d_](?<!\w[^\W\d_])[^\W\d_]{2,9})\.?"  # a word of 3 to 10 letters
         self._date_patterns = [
-            (re.compile(r"(?<![\w/])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w/])"), "ymd"),
-            (re.compile(r"(?<![\w/.])(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?![\w/])"), "dmy"),
-            (re.compile(rf"(?<!\w)(\d{{1,2}})\s+{M},?\s+(\d{{4}})(?!\w)"), "d_month_y"),
-            (re.compile(rf"(?<!\w){M}\s+(\d{{1,2}}),\s+(\d{{4}})(?!\w)"), "month_d_y"),
-            (re.compile(rf"(?<!\w){M}\s+(\d{{4}})(?!\w)"), "month_y"),
-            (re.compile(r"(?<![\w.,/-])(1[89]\d\d|20\d\d|2100)(?![\w/]|[.,]\d)"), "y"),
+            (re.compile(r"(\d(?<![\w/]\d)\d{3})-(\d{1,2})-(\d{1,2})(?![\w/])"), "ymd"),
+            (re.compile(r"(\d(?<![\w/.]\d)\d?)[/.](\d{1,2})[/.](\d{4})(?![\w/])"), "dmy"),
+            (re.compile(rf"(\d(?<!\w\d)\d?)\s+{M},?\s+(\d{{4}})(?!\w)"), "d_month_y"),
+            (re.compile(rf"{M}\s+(\d{{1,2}}),\s+(\d{{4}})(?!\w)"), "month_d_y"),
+            (re.compile(rf"{M}\s+(\d{{4}})(?!\w)"), "month_y"),
+            (re.compile(r"(1(?<![\w.,/-]1)[89]\d\d|2(?<![\w.,/-]2)0\d\d|2(?<![\w.,/-]2)100)(?![\w/]|[.,]\d)"), "y"),
         ]
 
     # -- pieces --------------------------------------------------------------------------
@@ -136,42 +145,49 @@ class ValueRecognizer:
 
     # -- recognise -----------------------------------------------------------------------
 
-    def find(self, text: str) -> list[Value]:
-        """All values in `text`, longest first where they overlap; offsets into `text`."""
+    def find(self, text: str, offset: int = 0) -> list[Value]:
+        """All values in `text`, longest first where they overlap; offsets into `text`, plus
+        `offset` (a sentence's values with offsets into its document)."""
         folded = fold(text)
-        cands: list[Value] = []
+        # candidates as (start, end, kind rank, lexical, datatype, modifier, period); a Value is
+        # made only for the ones kept
+        cands: list[tuple] = []
         if _DIGIT.search(folded):  # dates, percentages and digit numbers all need a digit
-            self._digit_values(text, folded, cands)
+            self._digit_values(folded, cands)
         for m in self._numword.finditer(folded):
             n = self.number_words(m.group())
             if n is not None:
-                cands.append(Value("Number", m.start(), m.end(), text[m.start() : m.end()], str(n), "integer"))
+                cands.append((m.start(), m.end(), _NUMBER, str(n), "integer", None, None))
+        if not cands:
+            return []
         # years are dates; a plain number that is a date stays a date (dates come first)
-        rank = {"Date": 0, "Percent": 1, "Number": 2}
-        cands.sort(key=lambda v: (-(v.end - v.start), rank[v.kind], v.start))
-        taken: list[Value] = []
+        cands.sort(key=lambda v: (v[0] - v[1], v[2], v[0]))
+        taken: list[tuple] = []
         for v in cands:
-            if all(v.end <= t.start or v.start >= t.end for t in taken):
+            if all(v[1] <= t[0] or v[0] >= t[1] for t in taken):
                 taken.append(v)
-        return sorted(taken, key=lambda v: v.start)
+        taken.sort(key=lambda v: v[0])
+        return [Value(_KINDS[rank], a + offset, b + offset, text[a:b], lexical, dtype, modifier, period)
+                for a, b, rank, lexical, dtype, modifier, period in taken]
 
-    def _digit_values(self, text: str, folded: str, cands: list[Value]) -> None:
-        for rx, form in self._date_patterns:
-            for m in rx.finditer(folded):
-                v = self._date(m, form, text, folded)
-                if v:
-                    cands.append(v)
+    def _digit_values(self, folded: str, cands: list[tuple]) -> None:
+        if _FOUR_DIGITS.search(folded):  # every date form has a four-digit year
+            for rx, form in self._date_patterns:
+                for m in rx.finditer(folded):
+                    v = self._date(m, form, folded)
+                    if v:
+                        cands.append(v)
         for m in self._percent.finditer(folded):
-            num = m.group(1).replace(",", ".")
-            cands.append(Value("Percent", m.start(), m.end(), text[m.start() : m.end()], num, "decimal"))
+            cands.append((m.start(), m.end(), _PERCENT, m.group(1).replace(",", "."), "decimal", None, None))
         for m in _INTEGER.finditer(folded):
-            digits = re.sub(r"[.,]", "", m.group())
-            cands.append(Value("Number", m.start(), m.end(), text[m.start() : m.end()], str(int(digits)), "integer"))
+            digits = m.group().replace(".", "").replace(",", "")
+            cands.append((m.start(), m.end(), _NUMBER, str(int(digits)), "integer", None, None))
         # a decimal: one or two digits after the separator ("1,5 kali lipat", "2.5 times"); three are thousands
         for m in _DECIMAL.finditer(folded):
-            cands.append(Value("Number", m.start(), m.end(), text[m.start() : m.end()], f"{int(m.group(1))}.{m.group(2)}", "decimal"))
+            cands.append((m.start(), m.end(), _NUMBER, f"{int(m.group(1))}.{m.group(2)}", "decimal", None, None))
 
-    def _date(self, m: re.Match, form: str, text: str, folded: str) -> Value | None:
+    def _date(self, m: re.Match, form: str, folded: str) -> tuple | None:
+        """A date candidate (as `find` keeps them), or None when `m` is no real date."""
         g = m.groups()
         try:
             if form == "ymd":
@@ -204,11 +220,13 @@ class ValueRecognizer:
         else:
             lexical, dtype = f"{y:04d}", XSD_GYEAR
         start, modifier, period = self._modifier(folded, m.start())
-        return Value("Date", start, m.end(), text[start : m.end()], lexical, dtype, modifier, period)
+        return (start, m.end(), _DATE, lexical, dtype, modifier, period)
 
     def _modifier(self, folded: str, start: int) -> tuple[int, str | None, str | None]:
         """Extend a date over the words before it that qualify it ('sebelum akhir tahun')."""
         head = folded[max(0, start - 60) : start]
+        if not head.rstrip().endswith(self._prefix_words):
+            return start, None, None  # (most dates: "pada 28 November") no match can end here
         m = self._prefix.search(head)
         if not m:
             return start, None, None

@@ -18,7 +18,7 @@ from .documents import Document, assign_slugs, find_articles, read_document
 from .errors import DocumentError
 from .export import (
     facts_csv, ox_quads, serialize_gexf, serialize_graphml, serialize_jsonld, serialize_nquads, serialize_trig, serialize_turtle,
-    union_graph, write_atomic,
+    write_atomic,
 )
 from .extract import DocResult, extract_document
 from .lock import locked
@@ -219,6 +219,7 @@ def build(
     workers: int | None = None,
     cache: bool = True,
     cache_dir: str | Path | None = None,
+    shacl_engine: str | None = None,
 ) -> BuildSummary:
     """Read articles, extract, build the dataset, validate it, write every output into out_dir.
 
@@ -226,18 +227,22 @@ def build(
     apart from the extracted facts. With base_iri, instance IRIs are minted under it.
     Extraction runs on `workers` processes (None: every core) and, unless cache is False,
     reuses the results of unchanged articles from cache_dir (default: out_dir/.kg-cache);
-    neither changes a byte of the outputs.
+    neither changes a byte of the outputs. shacl_engine: kg/validate.py ENGINES (default
+    rudof); with pyshacl, a large graph is validated in parts on `workers` processes.
     """
     from .analysis import shared_projection, summary as analyse
     from .render import render_html
-    from .validate import validate_graph, worker_pool
+    from .validate import DEFAULT_ENGINE, check_engine, validate_graph, worker_pool
 
     if base_iri:
         from .iri import check_base
 
         check_base(base_iri)
+    engine = shacl_engine or DEFAULT_ENGINE
+    check_engine(engine)
     pack = load_pack(rules)
-    with worker_pool(workers) as pool:  # SHACL's processes, forked while this one is small
+    # pySHACL's processes, forked while this one is small (rudof validates in this process)
+    with worker_pool(workers if engine == "pyshacl" else 1) as pool:
         stats = ExtractStats()
         folder = (Path(cache_dir) if cache_dir else Path(out_dir) / CACHE_DIRNAME) if cache else None
         results, skipped = extract_all(paths, pack, progress, workers=workers, cache_dir=folder, keep_text=False, stats=stats)
@@ -246,8 +251,8 @@ def build(
         results = merge_compatible(results)  # compatible facts of several articles become one (kg/corroborate.py)
         corroboration = corroborate(results, precision_table(pack))
         ds = assemble_dataset(results, pack, base_iri=base_iri, corroboration=corroboration)
-        union = union_graph(ds)
-        validation = validate_graph(union, workers=workers, pool=pool)  # in parts on several processes when large
+        validation = validate_graph(ds, engine=engine, workers=workers, pool=pool)  # in parts when large
+        quads = ox_quads(ds)  # converted once for the three pyoxigraph writers
         facts = list(corroboration.facts)
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -263,7 +268,7 @@ def build(
             facts_per_relation=dict(sorted(Counter(f.predicate for f in facts).items())),
             facts_per_modality=dict(sorted(Counter(f.modality for f in facts).items())),
             entities=len({t.value for f in facts for t in (f.subject, f.object) if t.kind == "entity"}),
-            triples=len(union),
+            triples=len({(q.subject, q.predicate, q.object) for q in quads}),
             skipped=tuple(sorted(skipped, key=lambda s: s.path)),
             shacl_conforms=validation.conforms,
             shacl_violations=validation.violations,
@@ -273,7 +278,6 @@ def build(
             cached=stats.cached,
             workers=stats.workers,
         )
-        quads = ox_quads(ds)  # converted once for the three pyoxigraph writers
         write_atomic(out / "graph.ttl", serialize_turtle(ds, quads))
         write_atomic(out / "graph.trig", serialize_trig(ds, quads))
         write_atomic(out / "graph.nq", serialize_nquads(ds, quads))

@@ -34,6 +34,14 @@ class ResultFormat(str, Enum):
     xml = "xml"
 
 
+class ShaclEngine(str, Enum):
+    rudof = "rudof"
+    pyshacl = "pyshacl"
+
+
+SHACL_ENGINE_HELP = "SHACL validator: rudof (fast, the default) or pyshacl (the reference implementation); same results."
+
+
 class StoreKind(str, Enum):
     auto = "auto"
     rdflib = "rdflib"
@@ -67,6 +75,7 @@ def build(
     workers: int = typer.Option(0, "--workers", "-j", min=0, help="Processes that extract articles and validate the graph (0: one per core); the output is the same for any number."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Extract every article again instead of reusing the results of unchanged ones."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Folder of the extraction cache (default: OUT/.kg-cache)."),
+    shacl_engine: ShaclEngine = typer.Option(ShaclEngine.rudof, "--shacl-engine", help=SHACL_ENGINE_HELP),
 ) -> None:
     """Extract facts from articles and write the graph, the fact table, the HTML view and a report.
 
@@ -86,7 +95,8 @@ def build(
                 bar.update(task, total=total, completed=i, description=f"extracting {Path(path).name}" if path else "writing")
 
             summary = run_build(paths, out_dir, rules=rules, progress=progress, base_iri=base_iri,
-                                workers=workers or None, cache=not no_cache, cache_dir=cache_dir)
+                                workers=workers or None, cache=not no_cache, cache_dir=cache_dir,
+                                shacl_engine=shacl_engine.value)
     except KGError as e:
         _fail(e)
     table = Table(title=f"kg build -> {summary.out_dir}", show_header=True)
@@ -149,7 +159,8 @@ class ReportFormat(str, Enum):
 def validate(
     graph: Path = typer.Argument(..., help="A build folder or an RDF file."),
     fmt: ReportFormat = typer.Option(ReportFormat.human, "--format", "-f", help="human text, or the SHACL report graph in Turtle."),
-    workers: int = typer.Option(0, "--workers", "-j", min=0, help="Processes that validate parts of a large graph (0: one per core); the report is the same for any number."),
+    workers: int = typer.Option(0, "--workers", "-j", min=0, help="With --shacl-engine pyshacl: processes that validate parts of a large graph (0: one per core); the report is the same for any number."),
+    shacl_engine: ShaclEngine = typer.Option(ShaclEngine.rudof, "--shacl-engine", help=SHACL_ENGINE_HELP),
 ) -> None:
     """Validate a graph against the project's SHACL shapes. Exit 0 conforms, 1 does not, 2 error.
 
@@ -158,7 +169,7 @@ def validate(
     from .validate import format_report, validate_path
 
     try:
-        result = validate_path(graph, workers=workers or None)
+        result = validate_path(graph, engine=shacl_engine.value, workers=workers or None)
         text = format_report(result, fmt.value)
     except KGError as e:
         _fail(e)

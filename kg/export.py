@@ -126,6 +126,16 @@ def ox_quads(ds: Dataset) -> list:
     return sorted(quads, key=lambda q: (not isinstance(q.graph_name, ox.DefaultGraph), str(q.graph_name), str(q)))
 
 
+def ox_triples(graph) -> list:
+    """The triples of an rdflib Graph, or the quads of a Dataset, as pyoxigraph terms (unsorted)."""
+    import pyoxigraph as ox
+
+    conv = _ox_converter()
+    if hasattr(graph, "quads"):
+        return [ox.Quad(conv(s), conv(p), conv(o), conv(g)) for s, p, o, g in graph.quads((None, None, None, None))]
+    return [ox.Triple(conv(s), conv(p), conv(o)) for s, p, o in graph]
+
+
 def _prefixes(ds, iris: Iterable[str]) -> dict[str, str]:
     """The dataset's prefixes that some IRI of the output uses, in name order."""
     used = set()

@@ -1,9 +1,13 @@
-"""SHACL validation of a built graph against the project's shapes (pyshacl).
+"""SHACL validation of a built graph against the project's shapes.
 
-Reports come as pySHACL's human text or as the W3C validation report graph in Turtle.
+Two engines give the same results (tests/test_validate_parts.py compares them on a graph
+with a fault of every kind the shapes check): **rudof** (pyrudof, the Rust SHACL
+validator; the default, several times faster) and **pyshacl** (pySHACL, the reference
+implementation on rdflib). Reports come as human text (one block per result, sorted) or as
+the W3C validation report graph in Turtle.
 
-A large graph is validated in parts, in parallel processes, with the same results as one
-run over the whole graph (tests/test_validate_parts.py checks it). The shapes are local:
+A large graph is validated in parts, on parallel processes when there are several, with
+the same results as one run over the whole graph (tests/test_validate_parts.py checks it). The shapes are local:
 every constraint reads the focus node's own triples, and sh:class reads the rdf:type of a
 value (kg/ontology/shapes.ttl has no property paths beyond one predicate, no sh:node, no
 SPARQL). So a part that holds, for each of its focus nodes, the node's triples, the triples
@@ -32,6 +36,10 @@ from rdflib.namespace import RDF, RDFS, SH
 PART_MIN_TRIPLES = 20_000
 PART_TRIPLES = 25_000  # about this many triples of focus nodes per part
 HUB_REFERRERS = 64  # a node referred to by more is not walked back from when forming parts
+
+
+ENGINES = ("rudof", "pyshacl")
+DEFAULT_ENGINE = "rudof"
 
 
 @dataclass(frozen=True)
@@ -75,23 +83,31 @@ def worker_pool(workers: int | None) -> Iterator:
         pool.join()
 
 
-def validate_graph(data: Graph, *, workers: int | None = 1, pool=None) -> ValidationResult:
-    """Validate the union of a graph's triples; no inference, no network.
+def validate_graph(data, *, engine: str = DEFAULT_ENGINE, workers: int | None = 1, pool=None) -> ValidationResult:
+    """Validate the union of the triples of a Graph or a Dataset; no inference, no network.
 
-    With workers > 1 (None: every core) a graph of PART_MIN_TRIPLES or more is validated in
-    parts on that many processes (see the module's docstring); the result is the same.
-    pool: a :func:`worker_pool` made earlier, used instead of forking now.
+    A graph of PART_MIN_TRIPLES or more is validated in parts (see the module's docstring):
+    with rudof always, one after the other in this process (one run's memory grows with the
+    graph: 2.3 GB for 275,000 triples; and a process forked after rudof ran may hang in it),
+    with pyshacl when workers > 1, on that many processes (None: every core). The result is
+    the same. pool: a :func:`worker_pool` made earlier, used by pyshacl instead of forking now.
     """
     from .build import default_workers
 
+    check_engine(engine)
     workers = max(1, workers or default_workers())
-    shapes = shapes_graph()
-    parts = _parts(data, shapes) if workers > 1 and len(data) >= PART_MIN_TRIPLES else None
-    if parts is None:
-        conforms, report, text = _run(data, shapes)
-        return _result(bool(conforms), report, _blocks(text))
     namespaces = [(str(p), str(n)) for p, n in data.namespaces()]
-    jobs = [(focus, triples, namespaces) for focus, triples in parts]
+    triples = _triples(data)
+    shapes = shapes_graph()
+    split = len(triples) >= PART_MIN_TRIPLES and (workers > 1 or engine == "rudof")
+    parts = _parts(triples, shapes) if split else None
+    if parts is None:
+        g = triples if isinstance(triples, Graph) else _graph(triples, namespaces)
+        conforms, report, blocks = _engine_run(engine, g)
+        return _result(conforms, report, [b for _, b in blocks])
+    jobs = [(engine, focus, part, namespaces) for focus, part in parts]
+    if workers == 1 or engine == "rudof":
+        return _merge_parts([_validate_part(j) for j in jobs])
     if pool is not None:
         return _merge_parts(pool.map(_validate_part, jobs, chunksize=1))
     with worker_pool(workers) as own:
@@ -99,8 +115,99 @@ def validate_graph(data: Graph, *, workers: int | None = 1, pool=None) -> Valida
     return _merge_parts(outcomes)
 
 
+def check_engine(engine: str) -> None:
+    """An InputError unless engine is one of ENGINES."""
+    if engine not in ENGINES:
+        from .errors import InputError
+
+        raise InputError(f"unknown SHACL engine {engine!r}; use one of {', '.join(ENGINES)}")
+
+
+def _triples(data) -> set | Graph:
+    """The triples of a Graph, or the union of a Dataset's graphs (each once)."""
+    if hasattr(data, "quads"):
+        return {(s, p, o) for s, p, o, _g in data.quads((None, None, None, None))}
+    return data
+
+
+def _graph(triples, namespaces) -> Graph:
+    g = Graph()
+    for prefix, ns in namespaces:
+        g.bind(prefix, ns, override=True, replace=True)
+    for t in triples:
+        g.add(t)
+    return g
+
+
+def _engine_run(engine: str, g: Graph) -> tuple[bool, Graph, list[tuple[object, str]]]:
+    """(conforms, report graph, [(focus node, text block)]) of one engine's run over g.
+    Conforming: no result of severity sh:Violation (warnings and infos allowed)."""
+    if engine == "pyshacl":
+        from pyshacl.rdfutil import stringify_node
+
+        conforms, report, text = _run(g, shapes_graph())
+        by_name = {stringify_node(g, n): n for n in report.objects(None, SH.focusNode)}
+        return bool(conforms), report, [(by_name.get(m.group(1)) if (m := _FOCUS_LINE.search(b)) else None, b)
+                                        for b in _blocks(text)]
+    return _rudof(g)
+
+
+def _rudof(g: Graph) -> tuple[bool, Graph, list[tuple[object, str]]]:
+    import pyoxigraph as ox
+    import pyrudof
+
+    from .export import ox_triples
+
+    data = ox.serialize(ox_triples(g), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    rudof = pyrudof.Rudof(pyrudof.RudofConfig())
+    rudof.read_data(data, format=pyrudof.RDFFormat.NTriples, reader_mode=pyrudof.ReaderMode.Strict)
+    rudof.read_shacl((resources.files("kg.ontology") / "shapes.ttl").read_text(encoding="utf-8"))
+    rudof.validate_shacl()
+    report = Graph()
+    report.parse(data=rudof.serialize_shacl_validation_results(format=pyrudof.ResultShaclValidationFormat.NTriples),
+                 format="nt")
+    conforms = _violations(report) == 0
+    for root in list(report.subjects(RDF.type, SH.ValidationReport)):
+        report.set((root, SH.conforms, Literal(conforms)))
+    return conforms, report, [(report.value(r, SH.focusNode), _block(report, r, g)) for r in report.objects(None, SH.result)]
+
+
+def _block(report: Graph, result, names: Graph) -> str:
+    """One result as a block of the human text, in pySHACL's layout."""
+    def show(node) -> str:
+        return node.n3(names.namespace_manager) if node is not None else ""
+
+    component = report.value(result, SH.sourceConstraintComponent)
+    severity = report.value(result, SH.resultSeverity)
+    lines = [f"Constraint {'Violation' if severity == SH.Violation else _local(severity)} in "
+             f"{_local(component)} ({show(component)}):",
+             f"\tSeverity: {show(severity)}",
+             f"\tSource Shape: {show(report.value(result, SH.sourceShape))}",
+             f"\tFocus Node: {show(report.value(result, SH.focusNode))}"]
+    value = report.value(result, SH.value)
+    if value is not None:
+        lines.append(f"\tValue Node: {show(value)}")
+    path = report.value(result, SH.resultPath)
+    if path is not None:
+        lines.append(f"\tResult Path: {show(path)}")
+    messages = sorted(report.objects(result, SH.resultMessage), key=lambda m: (not getattr(m, "language", None), str(m)))
+    if messages:  # the shape's own sh:message first (it has a language), then the engine's
+        lines.append(f"\tMessage: {messages[0]}")
+    return "\n".join(lines) + "\n"
+
+
+def _violations(report: Graph) -> int:
+    """The results of severity sh:Violation (not the sh:detail results under them, which rudof
+    gives for sh:or)."""
+    return sum(1 for r in report.objects(None, SH.result) if (r, SH.resultSeverity, SH.Violation) in report)
+
+
+def _local(iri) -> str:
+    return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1] if iri is not None else ""
+
+
 def _result(conforms: bool, report: Graph, blocks: list[str]) -> ValidationResult:
-    violations = sum(1 for _ in report.subjects(SH.resultSeverity, SH.Violation))
+    violations = _violations(report)
     return ValidationResult(conforms, violations, _merge_texts(conforms, blocks), report)
 
 
@@ -127,7 +234,7 @@ def _merge_texts(conforms: bool, blocks: list[str]) -> str:
     return "\n".join(lines) + "\n" + "".join(sorted(blocks))
 
 
-def _parts(data: Graph, shapes: Graph) -> list[tuple[list, list]] | None:
+def _parts(data, shapes: Graph) -> list[tuple[list, list]] | None:
     """[(focus nodes, triples)] covering every node a shape can target, or None when the
     graph is not one that can be split safely. A node's targets of sh:targetObjectsOf
     (its evidence, its article, its entities) join its part when not yet placed, and so do
@@ -205,18 +312,12 @@ def _parts(data: Graph, shapes: Graph) -> list[tuple[list, list]] | None:
 
 
 def _validate_part(job: tuple) -> tuple[bool, str, list[str]]:
-    """Validate one part (focus nodes, triples, prefixes); keep the results whose focus node
-    belongs to the part (other nodes in it carry only some of their triples, and are
-    validated in their own part)."""
-    from pyshacl.rdfutil import stringify_node
-
-    focus, triples, namespaces = job
-    g = Graph()
-    for prefix, ns in namespaces:
-        g.bind(prefix, ns, override=True, replace=True)
-    for t in triples:
-        g.add(t)
-    conforms, report, text = _run(g, shapes_graph())
+    """Validate one part (engine, focus nodes, triples, prefixes); keep the results whose
+    focus node belongs to the part (other nodes in it carry only some of their triples, and
+    are validated in their own part)."""
+    engine, focus, triples, namespaces = job
+    g = _graph(triples, namespaces)
+    conforms, report, blocks = _engine_run(engine, g)
     own = set(focus)
     kept = Graph()
     for result in report.objects(None, SH.result):
@@ -231,9 +332,7 @@ def _validate_part(job: tuple) -> tuple[bool, str, list[str]]:
                     todo.append(o)
     allowed = {SH.Info, SH.Warning}
     ok = bool(conforms) or not any(o not in allowed for o in kept.objects(None, SH.resultSeverity))
-    names = {stringify_node(g, n) for n in focus}
-    blocks = [b for b in _blocks(text) if (m := _FOCUS_LINE.search(b)) and m.group(1) in names]
-    return ok, kept.serialize(format="nt"), blocks
+    return ok, kept.serialize(format="nt"), [b for node, b in blocks if node in own]
 
 
 def _merge_parts(outcomes: list) -> ValidationResult:
@@ -247,7 +346,7 @@ def _merge_parts(outcomes: list) -> ValidationResult:
     for _c, nt, _t in outcomes:  # each part's kept results, under the one report node
         g = Graph()
         g.parse(data=nt, format="nt")
-        for result in set(g.subjects(SH.focusNode, None)):
+        for result in set(g.subjects(SH.focusNode, None)) - set(g.objects(None, SH.detail)):  # not rudof's sh:detail
             report.add((root, SH.result, result))
         for t in g:
             report.add(t)
@@ -257,17 +356,17 @@ def _merge_parts(outcomes: list) -> ValidationResult:
 REPORT_FORMATS = ("human", "turtle")
 
 
-def validate_path(path, *, workers: int | None = 1) -> ValidationResult:
+def validate_path(path, *, engine: str = DEFAULT_ENGINE, workers: int | None = 1) -> ValidationResult:
     """Load a build folder or an RDF file and validate the union of its graphs."""
-    from .export import union_graph
     from .query import load_graph
 
-    with worker_pool(workers) as pool:  # forked before the graph is loaded
-        return validate_graph(union_graph(load_graph(path)), workers=workers, pool=pool)
+    check_engine(engine)
+    with worker_pool(workers if engine == "pyshacl" else 1) as pool:  # forked before the graph is loaded
+        return validate_graph(load_graph(path), engine=engine, workers=workers, pool=pool)
 
 
 def format_report(result: ValidationResult, fmt: str = "human") -> str:
-    """The report as pySHACL's text ("human") or as the sh:ValidationReport graph in Turtle."""
+    """The report as text ("human", one block per result) or as the sh:ValidationReport graph in Turtle."""
     if fmt == "human":
         return result.text.strip() + "\n"
     if fmt == "turtle":

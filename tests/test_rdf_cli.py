@@ -88,16 +88,18 @@ def test_validate_turtle_report_of_a_conforming_build(seed_build):
     assert [bool(o) for o in g.objects(None, SH.conforms)] == [True]
 
 
-def test_validate_turtle_report_of_a_broken_graph(tmp_path):
+@pytest.mark.parametrize("engine", ["rudof", "pyshacl"])
+def test_validate_turtle_report_of_a_broken_graph(tmp_path, engine):
     bad = tmp_path / "bad.ttl"
     bad.write_text(BAD_FACT, encoding="utf-8")
-    res = kg("validate", bad, "--format", "turtle")
+    res = kg("validate", bad, "--format", "turtle", "--shacl-engine", engine)
     assert res.exit_code == 1
     g = Graph().parse(data=res.stdout, format="turtle")
     assert [bool(o) for o in g.objects(None, SH.conforms)] == [False]
     assert len(set(g.objects(None, SH.result))) >= 3
-    human = kg("validate", bad)
+    human = kg("validate", bad, "--shacl-engine", engine)
     assert human.exit_code == 1 and "Conforms: False" in human.stdout
+    assert f"Results ({len(set(g.objects(None, SH.result)))}):" in human.stdout
 
 
 def test_validate_errors_exit_2(tmp_path):

@@ -1,4 +1,5 @@
-"""SHACL validation in parts (kg/validate.py) gives the results of one run over the whole graph."""
+"""SHACL validation (kg/validate.py): pyshacl in parts gives the results of one run over the
+whole graph, and the rudof engine gives the results pyshacl gives."""
 
 from __future__ import annotations
 
@@ -47,7 +48,10 @@ def _broken(union: Graph) -> Graph:
     g.set((facts[20], RDF.subject, untyped))  # a subject that is no entity
     stray = URIRef("https://w3id.org/defcoop/evidence/stray")
     g.add((facts[30], PROV.wasDerivedFrom, stray))  # evidence with no triples of its own
-    g.add((facts[-1], KG.contradicts, evidence[-1]))  # contradicts a non-fact
+    conflict = URIRef("https://w3id.org/defcoop/fact/conflict-broken")
+    g.add((conflict, RDF.type, KG.Contradiction))  # a contradiction group of one member, not a fact
+    g.add((conflict, KG.conflictingFact, evidence[-1]))
+    g.add((conflict, KG.conflictKind, Literal("rumour")))
     # qualifiers, whose shapes target the subjects of their property
     g.add((facts[11], KG.confidence, Literal("high")))
     g.add((facts[12], KG.status, KG.Delivered))
@@ -56,10 +60,11 @@ def _broken(union: Graph) -> Graph:
     return g
 
 
+@pytest.mark.parametrize("engine", V.ENGINES)
 @pytest.mark.parametrize("part_triples", [150, 2_000])
-def test_parts_give_the_results_of_one_run(examples_union, monkeypatch, part_triples):
+def test_parts_give_the_results_of_one_run(examples_union, monkeypatch, part_triples, engine):
     data = _broken(examples_union)
-    whole = V.validate_graph(data, workers=1)
+    whole = V.validate_graph(data, engine=engine, workers=1)
     monkeypatch.setattr(V, "PART_MIN_TRIPLES", 0)
     monkeypatch.setattr(V, "PART_TRIPLES", part_triples)
     parts = V._parts(data, V.shapes_graph())
@@ -67,20 +72,48 @@ def test_parts_give_the_results_of_one_run(examples_union, monkeypatch, part_tri
     # every node a shape could target is the focus of exactly one part
     focus = [n for f, _ in parts for n in f]
     assert len(focus) == len(set(focus))
-    split = V.validate_graph(data, workers=2)
+    split = V.validate_graph(data, engine=engine, workers=2)
+    alone = V.validate_graph(data, engine=engine, workers=1)  # parts one after the other in this process
     assert not whole.conforms and not split.conforms
     assert whole.violations >= 12
     assert _results(split) == _results(whole)
     assert split.violations == whole.violations
     assert split.text == whole.text
+    assert (_results(alone), alone.violations, alone.text) == (_results(whole), whole.violations, whole.text)
 
 
 def test_a_conforming_graph_conforms_in_parts(examples_union, monkeypatch):
     monkeypatch.setattr(V, "PART_MIN_TRIPLES", 0)
     monkeypatch.setattr(V, "PART_TRIPLES", 300)
-    whole = V.validate_graph(examples_union, workers=1)
-    split = V.validate_graph(examples_union, workers=2)
+    whole = V.validate_graph(examples_union, engine="pyshacl", workers=1)
+    split = V.validate_graph(examples_union, engine="pyshacl", workers=2)
     assert (split.conforms, split.violations, split.text) == (whole.conforms, whole.violations, whole.text)
+
+
+def test_rudof_gives_the_results_of_pyshacl(examples_union):
+    """The default engine and the reference one agree result by result (focus node, path,
+    constraint, value, shape, severity) on a graph with a fault of every kind."""
+    data = _broken(examples_union)
+    reference = V.validate_graph(data, engine="pyshacl", workers=1)
+    fast = V.validate_graph(data, engine="rudof")
+    assert not fast.conforms and fast.violations == reference.violations >= 15
+    assert _results(fast) == _results(reference)
+    # the text: one block per result, sorted, naming the focus node and the shape's message
+    assert fast.text.startswith(f"Validation Report\nConforms: False\nResults ({fast.violations}):\n")
+    blocks = V._blocks(fast.text)
+    assert len(blocks) == fast.violations and blocks == sorted(blocks)
+    assert any("Focus Node: ev:stray" in b and "Result Path: kg:sentence" in b for b in blocks)
+    assert any("A contradiction names at least two facts" in b for b in blocks)
+    # and the same on the graph as it is built: both conform
+    assert V.validate_graph(examples_union, engine="rudof").conforms
+    assert V.validate_graph(examples_union, engine="pyshacl").conforms
+
+
+def test_an_unknown_engine_is_an_input_error(examples_union):
+    from kg.errors import InputError
+
+    with pytest.raises(InputError, match="unknown SHACL engine 'jena'; use one of rudof, pyshacl"):
+        V.validate_graph(examples_union, engine="jena")
 
 
 def test_graphs_that_cannot_be_split_are_validated_whole(examples_union):

@@ -10,7 +10,8 @@ Measured, each in a fresh process:
   first --extract-mb MB of each corpus, against raw read + lowercasing of the same files;
 - triples/s into kg's store (rdflib Dataset) against pyoxigraph's bulk load of the same
   quads, and kg's Turtle writer against pyoxigraph's Turtle serialisation;
-- with KG_BENCH_SHACL=1, SHACL validation of the same triples on 1 and 2 processes;
+- with KG_BENCH_SHACL=1, SHACL validation of the same triples: pyshacl on 1 and 2
+  processes, and rudof (checkouts that have it);
 - end-to-end `kg build` wall time and peak RSS (/usr/bin/time -v; the largest process) on
   the corpora listed by --build-sizes, with a time limit.
 Corpora and packs are generated once under --work (seeded) and reused.
@@ -137,12 +138,18 @@ def _store(results, pack) -> dict:
         from kg.validate import validate_graph
 
         union = union_graph(ds)
+        params = inspect.signature(validate_graph).parameters
+        engine = {"engine": "pyshacl"} if "engine" in params else {}
         for w in (1, 2):
-            if w > 1 and "workers" not in inspect.signature(validate_graph).parameters:
+            if w > 1 and "workers" not in params:
                 break
             t = time.perf_counter()
-            validate_graph(union, **({"workers": w} if w > 1 else {}))
+            validate_graph(union, **engine, **({"workers": w} if w > 1 else {}))
             shacl[f"shacl_{w}_s"] = time.perf_counter() - t
+        if engine:
+            t = time.perf_counter()
+            validate_graph(ds, engine="rudof")
+            shacl["rudof_s"] = time.perf_counter() - t
     store = ox.Store()
     t = time.perf_counter()
     store.bulk_load(nq.encode("utf-8"), ox.RdfFormat.N_QUADS)
@@ -246,6 +253,8 @@ def main() -> None:
     if r.get("shacl_1_s"):
         two = f"{r['shacl_2_s']:.1f} s on 2 processes ({r['shacl_1_s'] / r['shacl_2_s']:.2f}x)" if r.get("shacl_2_s") else ""
         print(f"| SHACL (pyshacl), s | {r['shacl_1_s']:.1f} on 1 process | {two} | |")
+    if r.get("rudof_s"):
+        print(f"| SHACL (rudof, in parts, 1 process), s | {r['rudof_s']:.1f} | | {r['shacl_1_s'] / r['rudof_s']:.1f}x faster than pyshacl on 1 |")
     print(f"\n{q:,} quads from {r['facts']} facts in {r['mb']:.1f} MB")
 
     print(f"\n## kg build end to end ({a.workers} workers; peak RSS of the largest process)\n")

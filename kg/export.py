@@ -127,7 +127,8 @@ def ox_quads(ds: Dataset) -> list:
 
 
 def ox_triples(graph) -> list:
-    """The triples of an rdflib Graph, or the quads of a Dataset, as pyoxigraph terms (unsorted)."""
+    """The triples of an rdflib Graph (or any collection of rdflib triples), or the quads of
+    a Dataset, as pyoxigraph terms (unsorted)."""
     import pyoxigraph as ox
 
     conv = _ox_converter()

@@ -102,8 +102,7 @@ def validate_graph(data, *, engine: str = DEFAULT_ENGINE, workers: int | None = 
     split = len(triples) >= PART_MIN_TRIPLES and (workers > 1 or engine == "rudof")
     parts = _parts(triples, shapes) if split else None
     if parts is None:
-        g = triples if isinstance(triples, Graph) else _graph(triples, namespaces)
-        conforms, report, blocks = _engine_run(engine, g)
+        conforms, report, blocks = _engine_run(engine, triples, namespaces)
         return _result(conforms, report, [b for _, b in blocks])
     jobs = [(engine, focus, part, namespaces) for focus, part in parts]
     if workers == 1 or engine == "rudof":
@@ -139,31 +138,40 @@ def _graph(triples, namespaces) -> Graph:
     return g
 
 
-def _engine_run(engine: str, g: Graph) -> tuple[bool, Graph, list[tuple[object, str]]]:
-    """(conforms, report graph, [(focus node, text block)]) of one engine's run over g.
-    Conforming: no result of severity sh:Violation (warnings and infos allowed)."""
+def _engine_run(engine: str, triples, namespaces, focus: set | None = None) -> tuple[bool, Graph, list[tuple[object, str]]]:
+    """(conforms, report graph, [(focus node, text block)]) of one engine's run over the
+    triples (a Graph or a collection of rdflib triples). Conforming: no result of severity
+    sh:Violation (warnings and infos allowed). focus: only the results of these nodes are
+    wanted (rudof skips reading a report with none of them; the caller still filters)."""
     if engine == "pyshacl":
         from pyshacl.rdfutil import stringify_node
 
+        g = triples if isinstance(triples, Graph) else _graph(triples, namespaces)
         conforms, report, text = _run(g, shapes_graph())
         by_name = {stringify_node(g, n): n for n in report.objects(None, SH.focusNode)}
         return bool(conforms), report, [(by_name.get(m.group(1)) if (m := _FOCUS_LINE.search(b)) else None, b)
                                         for b in _blocks(text)]
-    return _rudof(g)
+    return _rudof(triples, namespaces, focus)
 
 
-def _rudof(g: Graph) -> tuple[bool, Graph, list[tuple[object, str]]]:
+def _rudof(triples, namespaces, focus: set | None) -> tuple[bool, Graph, list[tuple[object, str]]]:
     import pyoxigraph as ox
     import pyrudof
 
     from .export import ox_triples
 
-    data = ox.serialize(ox_triples(g), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    data = ox.serialize(ox_triples(triples), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
     rudof = pyrudof.Rudof(pyrudof.RudofConfig())
     rudof.read_data(data, format=pyrudof.RDFFormat.NTriples, reader_mode=pyrudof.ReaderMode.Strict)
     rudof.read_shacl((resources.files("kg.ontology") / "shapes.ttl").read_text(encoding="utf-8"))
-    rudof.validate_shacl()
+    entries = rudof.validate_shacl()
     report = Graph()
+    if focus is not None:
+        wanted = {str(n) for n in focus}
+        if not any(e.focus_node in wanted for e in entries):  # (most parts: results only of nodes placed elsewhere)
+            report.add((BNode(), RDF.type, SH.ValidationReport))
+            return True, report, []
+    g = _graph((), namespaces)  # for the prefixes of the text
     report.parse(data=rudof.serialize_shacl_validation_results(format=pyrudof.ResultShaclValidationFormat.NTriples),
                  format="nt")
     conforms = _violations(report) == 0
@@ -316,9 +324,8 @@ def _validate_part(job: tuple) -> tuple[bool, str, list[str]]:
     focus node belongs to the part (other nodes in it carry only some of their triples, and
     are validated in their own part)."""
     engine, focus, triples, namespaces = job
-    g = _graph(triples, namespaces)
-    conforms, report, blocks = _engine_run(engine, g)
     own = set(focus)
+    conforms, report, blocks = _engine_run(engine, triples, namespaces, own)
     kept = Graph()
     for result in report.objects(None, SH.result):
         if report.value(result, SH.focusNode) not in own:

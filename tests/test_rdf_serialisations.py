@@ -162,3 +162,21 @@ def test_builds_under_different_hash_seeds_are_byte_identical(tmp_path):
         a, b = (tmp_path / "1" / name).read_bytes(), (tmp_path / "4242" / name).read_bytes()
         assert a, name
         assert a == b, f"{name} differs between hash seeds"
+
+
+def test_jsonld_is_what_rdflibs_dataset_serializer_writes(seed_results, pack):
+    """kg/export.py converts one named graph at a time (rdflib's whole-dataset path is
+    quadratic in the number of graphs); the document is the one rdflib writes, byte for byte,
+    for the built dataset and for one with triples in its default graph too."""
+    import json
+
+    from kg.export import _stable, jsonld_context, serialize_jsonld
+
+    def rdflib_way(ds):
+        text = ds.serialize(format="json-ld", context=jsonld_context(ds), auto_compact=True)
+        return json.dumps(_stable(json.loads(text)), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+    ds = assemble_dataset(list(seed_results.values()), pack)
+    assert serialize_jsonld(ds) == rdflib_way(ds)
+    ds.add((URIRef("https://w3id.org/defcoop/entity/X"), URIRef("https://w3id.org/defcoop/ontology#note"), Literal("in the default graph")))
+    assert serialize_jsonld(ds) == rdflib_way(ds)

@@ -197,6 +197,7 @@ def build_dataset(results: Iterable[DocResult], pack: RulePack) -> Dataset:
             quads.extend((*t, g) for t in _fact_triples(f))
             quads.extend((*t, g) for t in _evidence_triples(f, r.doc.slug))
     quads.extend((*t, ENTITY_GRAPH) for t in _entity_triples(pack, entity_ids))
-    for q in sorted(set(quads), key=lambda q: tuple(x.n3() for x in q)):
-        ds.add(q)
+    # each quad once, in the order made (the results' order: deterministic); the writers sort
+    graphs = {g: ds.graph(g) for g in dict.fromkeys(q[3] for q in quads)}
+    ds.addN((s, p, o, graphs[g]) for s, p, o, g in dict.fromkeys(quads))
     return ds

@@ -145,7 +145,9 @@ class UnionView:
         self.evidence_articles: set = set()
         self.conflicts_of: dict = defaultdict(set)  # fact -> the kg:Contradiction nodes naming it
         if hasattr(graph, "quads"):  # Dataset: every named graph and the default graph
-            triples = graph.quads((None, None, None, None))
+            from .graph import dataset_quads
+
+            triples = dataset_quads(graph)
         else:
             triples = graph.triples((None, None, None))
         add = self._add

@@ -21,6 +21,7 @@ from typing import Iterable
 from rdflib import Dataset, Graph
 
 from .extract import Fact, Term
+from .graph import dataset_quads
 from .rules.pack import RulePack
 from .vocab import bind_prefixes, qname
 
@@ -59,7 +60,7 @@ def _umask() -> int:
 def union_graph(ds: Dataset) -> Graph:
     g = Graph()
     bind_prefixes(g)
-    for s, p, o, _ in ds.quads((None, None, None, None)):
+    for s, p, o, _ in dataset_quads(ds):
         g.add((s, p, o))
     return g
 
@@ -121,7 +122,7 @@ def ox_quads(ds: Dataset) -> list:
     import pyoxigraph as ox
 
     conv = _ox_converter()
-    quads = {ox.Quad(conv(s), conv(p), conv(o), conv(g)) for s, p, o, g in ds.quads((None, None, None, None))}
+    quads = {ox.Quad(conv(s), conv(p), conv(o), conv(g)) for s, p, o, g in dataset_quads(ds)}
     # str(quad) is "s p o g" in N-Triples form: subjects, predicates, objects in order
     return sorted(quads, key=lambda q: (not isinstance(q.graph_name, ox.DefaultGraph), str(q.graph_name), str(q)))
 
@@ -133,7 +134,7 @@ def ox_triples(graph) -> list:
 
     conv = _ox_converter()
     if hasattr(graph, "quads"):
-        return [ox.Quad(conv(s), conv(p), conv(o), conv(g)) for s, p, o, g in graph.quads((None, None, None, None))]
+        return [ox.Quad(conv(s), conv(p), conv(o), conv(g)) for s, p, o, g in dataset_quads(graph)]
     return [ox.Triple(conv(s), conv(p), conv(o)) for s, p, o in graph]
 
 

@@ -16,6 +16,7 @@ from urllib.parse import quote, unquote, urlsplit
 from rdflib import Dataset, Literal, URIRef
 
 from .errors import InputError
+from .graph import dataset_quads
 from .vocab import BASE as DEFAULT_BASE
 from .vocab import PREFIXES, bind_prefixes
 
@@ -119,7 +120,7 @@ def rebase(ds: Dataset, base: str, *, old: str = DEFAULT_BASE) -> Dataset:
         return ds
     paths = tuple(INSTANCE_PATHS.values())
     quads = []
-    for s, p, o, g in ds.quads((None, None, None, None)):
+    for s, p, o, g in dataset_quads(ds):
         gid = g.identifier if hasattr(g, "identifier") else g
         quads.append(tuple(_rebase_term(t, old, base, paths) if not isinstance(t, Literal) else t for t in (s, p, o, gid)))
     out = Dataset()

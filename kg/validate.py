@@ -125,7 +125,9 @@ def check_engine(engine: str) -> None:
 def _triples(data) -> set | Graph:
     """The triples of a Graph, or the union of a Dataset's graphs (each once)."""
     if hasattr(data, "quads"):
-        return {(s, p, o) for s, p, o, _g in data.quads((None, None, None, None))}
+        from .graph import dataset_quads
+
+        return {(s, p, o) for s, p, o, _g in dataset_quads(data)}
     return data
 
 

@@ -265,14 +265,15 @@ def _parts(data, shapes: Graph) -> list[tuple[list, list]] | None:
     referrers: dict = defaultdict(list)
     types: dict = defaultdict(list)
     schema: list = []
+    rdf_type, sub_class_of = RDF.type, RDFS.subClassOf  # (a namespace's attribute is slow to look up: once, not per triple)
     for t in data:
         s, p, o = t
         if isinstance(s, BNode):
             return None  # a blank node's shape may span nodes the parts would not hold together
         by_subject[s].append(t)
-        if p == RDF.type:
+        if p == rdf_type:
             types[s].append(t)
-        elif p == RDFS.subClassOf:
+        elif p == sub_class_of:
             schema.append(t)
         if p in target_preds:
             if isinstance(o, (Literal, BNode)):

@@ -440,3 +440,23 @@ def test_an_undated_report_merges_into_a_dated_one_with_its_modifier():
                                                      ("kg:dateModifier", Term("literal", "by", "string"))])))
     c, d = merge_compatible([result("c", other), result("d", dated)])
     assert fact_iri(c.facts[0]) != fact_iri(d.facts[0])
+
+
+def test_the_panel_lists_a_large_group_up_to_its_cap(pack):
+    """Fifteen articles dating one order differently: each fact's panel entry names the
+    other members (kinds given), the first MAX_PANEL_CONFLICTS, then how many more."""
+    from kg.build import assemble_dataset
+    from kg.render import MAX_PANEL_CONFLICTS, edges_json, panel_json, render_page
+
+    n = MAX_PANEL_CONFLICTS + 3
+    rs = [result(f"a{i:02d}", fact(s="Indonesia", o="Su-35", date=str(2000 + i), evidence=[ev(f"a{i:02d}")]))
+          for i in range(n)]
+    ds = assemble_dataset(rs, pack)
+    page, _ = render_page(ds)
+    facts = [f for f in panel_json(page)["facts"].values() if f["p"] == "kg:ordered"]
+    assert len(facts) == n
+    for f in facts:
+        named = [x for x in f["x"] if x[0]]
+        assert len(named) == MAX_PANEL_CONFLICTS and all(x[2] == "date" for x in named)
+        assert f["x"][-1] == ["", f"... and {n - 1 - MAX_PANEL_CONFLICTS} more", ""]
+    assert sum(1 for e in edges_json(page) if e.get("shadow")) == n  # every version glows

@@ -338,30 +338,28 @@ def contradictions(facts: Iterable[Fact], articles: Mapping[str, Article] = {}) 
     the module docstring)."""
     from .graph import fact_iri
 
-    iri = {identity(f): str(fact_iri(f)) for f in facts}
-    facts = sorted({iri[identity(f)]: f for f in facts}.values(), key=lambda f: iri[identity(f)])
+    by_iri = {str(fact_iri(f)): f for f in facts}  # one per fact node (the IRI hashes the identity)
     # only facts with the same parties, the same measure or the same office can conflict:
     # compare within those buckets, never all pairs
-    buckets: dict[tuple, list[Fact]] = defaultdict(list)
-    for f in facts:
-        buckets[("parties", f.subject, f.object)].append(f)
+    buckets: dict[tuple, list[str]] = defaultdict(list)
+    for a in sorted(by_iri):
+        f = by_iri[a]
+        buckets[("parties", f.subject, f.object)].append(a)
         if f.predicate in SINGLE_VALUE_PREDICATES:
-            buckets[("measure", f.subject, f.predicate)].append(f)
+            buckets[("measure", f.subject, f.predicate)].append(a)
         if f.predicate in SINGLE_HOLDER_PREDICATES:
-            buckets[("office", f.predicate, f.object)].append(f)
+            buckets[("office", f.predicate, f.object)].append(a)
     pairs = nx.Graph()  # facts as nodes, conflicting pairs as edges; its connected parts are the groups
     kinds: dict[str, set] = defaultdict(set)  # fact IRI -> kinds of its conflicts
     for bucket in buckets.values():
-        for f, g in itertools.combinations(bucket, 2):
-            a, b = iri[identity(f)], iri[identity(g)]
+        for a, b in itertools.combinations(bucket, 2):
             if pairs.has_edge(a, b):  # already found in another bucket
                 continue
-            found = _conflicts(f, g, articles)
+            found = _conflicts(by_iri[a], by_iri[b], articles)
             if found:
                 pairs.add_edge(a, b)
                 kinds[a].update(found)
                 kinds[b].update(found)
-    by_iri = {iri[identity(f)]: f for f in facts}
     groups = sorted(sorted(part) for part in nx.connected_components(pairs))
     order = list(ConflictKind)
     return [Contradiction(tuple(by_iri[m] for m in group), tuple(sorted({k for m in group for k in kinds[m]}, key=order.index)))

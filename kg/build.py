@@ -241,8 +241,7 @@ def build(
     engine = shacl_engine or DEFAULT_ENGINE
     check_engine(engine)
     pack = load_pack(rules)
-    # pySHACL's processes, forked while this one is small (rudof validates in this process)
-    with worker_pool(workers if engine == "pyshacl" else 1) as pool:
+    with worker_pool(workers, engine) as pool:  # SHACL's processes, forked while this one is small
         stats = ExtractStats()
         folder = (Path(cache_dir) if cache_dir else Path(out_dir) / CACHE_DIRNAME) if cache else None
         results, skipped = extract_all(paths, pack, progress, workers=workers, cache_dir=folder, keep_text=False, stats=stats)

@@ -127,15 +127,12 @@ def ox_quads(ds: Dataset) -> list:
     return sorted(quads, key=lambda q: (not isinstance(q.graph_name, ox.DefaultGraph), str(q.graph_name), str(q)))
 
 
-def ox_triples(graph) -> list:
-    """The triples of an rdflib Graph (or any collection of rdflib triples), or the quads of
-    a Dataset, as pyoxigraph terms (unsorted)."""
+def ox_triples(triples) -> list:
+    """rdflib triples (a Graph, or any collection of (s, p, o)) as pyoxigraph Triples, unsorted."""
     import pyoxigraph as ox
 
     conv = _ox_converter()
-    if hasattr(graph, "quads"):
-        return [ox.Quad(conv(s), conv(p), conv(o), conv(g)) for s, p, o, g in dataset_quads(graph)]
-    return [ox.Triple(conv(s), conv(p), conv(o)) for s, p, o in graph]
+    return [ox.Triple(conv(s), conv(p), conv(o)) for s, p, o in triples]
 
 
 def _prefixes(ds, iris: Iterable[str]) -> dict[str, str]:

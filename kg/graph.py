@@ -180,9 +180,10 @@ def _count_triples(t: Term) -> Iterable[tuple]:
 def dataset_quads(ds) -> Iterable[tuple]:
     """(s, p, o, graph IRI) for every triple of every graph of an rdflib Dataset: what
     ds.quads() gives, read graph by graph (2.3x faster: quads() looks up each triple's graphs).
-    Anything else with quads() (a Graph, a ConjunctiveGraph) is read through quads()."""
+    A ConjunctiveGraph is read through quads()."""
     if not isinstance(ds, Dataset):
-        yield from ds.quads((None, None, None, None))
+        for s, p, o, g in ds.quads((None, None, None, None)):
+            yield s, p, o, getattr(g, "identifier", g)
         return
     for g in ds.graphs():
         name = g.identifier

@@ -120,9 +120,8 @@ def rebase(ds: Dataset, base: str, *, old: str = DEFAULT_BASE) -> Dataset:
         return ds
     paths = tuple(INSTANCE_PATHS.values())
     quads = []
-    for s, p, o, g in dataset_quads(ds):
-        gid = g.identifier if hasattr(g, "identifier") else g
-        quads.append(tuple(_rebase_term(t, old, base, paths) if not isinstance(t, Literal) else t for t in (s, p, o, gid)))
+    for quad in dataset_quads(ds):
+        quads.append(tuple(_rebase_term(t, old, base, paths) if not isinstance(t, Literal) else t for t in quad))
     out = Dataset()
     bind_prefixes(out)
     for prefix, ns in namespaces(base).items():

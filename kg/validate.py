@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 
-from rdflib import BNode, Graph, Literal
+from rdflib import BNode, ConjunctiveGraph, Graph, Literal
 from rdflib.namespace import RDF, RDFS, SH
 
 # Below this many triples (or with one worker) one pyshacl run is as fast as parts.
@@ -50,9 +50,14 @@ class ValidationResult:
     report: Graph
 
 
+def shapes_text() -> str:
+    """The project's SHACL shapes (Turtle), from the installed ontology folder."""
+    return (resources.files("kg.ontology") / "shapes.ttl").read_text(encoding="utf-8")
+
+
 def shapes_graph() -> Graph:
     g = Graph()
-    g.parse(data=(resources.files("kg.ontology") / "shapes.ttl").read_text(encoding="utf-8"), format="turtle")
+    g.parse(data=shapes_text(), format="turtle")
     return g
 
 
@@ -63,15 +68,16 @@ def _run(data: Graph, shapes: Graph) -> tuple[bool, Graph, str]:
 
 
 @contextmanager
-def worker_pool(workers: int | None) -> Iterator:
+def worker_pool(workers: int | None, engine: str) -> Iterator:
     """Processes for :func:`validate_graph`, forked at once: make them before the graph is
     loaded or built, so that each is a copy of a small process, not of the graph (a forked
-    copy of a 10 MB build holds 3 GB). None when there is one worker or no fork."""
+    copy of a 10 MB build holds 3 GB). None when there is one worker or no fork, and for
+    rudof, which validates in the calling process (see validate_graph)."""
     from .build import default_workers
     from .process import pool_worker_start
 
     workers = max(1, workers or default_workers())
-    if workers == 1 or "fork" not in mp.get_all_start_methods():
+    if workers == 1 or engine != "pyshacl" or "fork" not in mp.get_all_start_methods():
         yield None
         return
     pool = mp.get_context("fork").Pool(workers, initializer=pool_worker_start, initargs=(os.getpid(),))
@@ -109,7 +115,7 @@ def validate_graph(data, *, engine: str = DEFAULT_ENGINE, workers: int | None = 
         return _merge_parts([_validate_part(j) for j in jobs])
     if pool is not None:
         return _merge_parts(pool.map(_validate_part, jobs, chunksize=1))
-    with worker_pool(workers) as own:
+    with worker_pool(workers, engine) as own:
         outcomes = own.map(_validate_part, jobs, chunksize=1) if own else [_validate_part(j) for j in jobs]
     return _merge_parts(outcomes)
 
@@ -124,7 +130,7 @@ def check_engine(engine: str) -> None:
 
 def _triples(data) -> set | Graph:
     """The triples of a Graph, or the union of a Dataset's graphs (each once)."""
-    if hasattr(data, "quads"):
+    if isinstance(data, ConjunctiveGraph):
         from .graph import dataset_quads
 
         return {(s, p, o) for s, p, o, _g in dataset_quads(data)}
@@ -165,7 +171,7 @@ def _rudof(triples, namespaces, focus: set | None) -> tuple[bool, Graph, list[tu
     data = ox.serialize(ox_triples(triples), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
     rudof = pyrudof.Rudof(pyrudof.RudofConfig())
     rudof.read_data(data, format=pyrudof.RDFFormat.NTriples, reader_mode=pyrudof.ReaderMode.Strict)
-    rudof.read_shacl((resources.files("kg.ontology") / "shapes.ttl").read_text(encoding="utf-8"))
+    rudof.read_shacl(shapes_text())
     entries = rudof.validate_shacl()
     report = Graph()
     if focus is not None:
@@ -371,7 +377,7 @@ def validate_path(path, *, engine: str = DEFAULT_ENGINE, workers: int | None = 1
     from .query import load_graph
 
     check_engine(engine)
-    with worker_pool(workers if engine == "pyshacl" else 1) as pool:  # forked before the graph is loaded
+    with worker_pool(workers, engine) as pool:  # forked before the graph is loaded
         return validate_graph(load_graph(path), engine=engine, workers=workers, pool=pool)
 
 

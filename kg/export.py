@@ -196,31 +196,13 @@ def serialize_jsonld(ds: Dataset) -> str:
 
 
 def _jsonld_document(ds: Dataset, context: dict) -> dict:
-    """What rdflib's JSON-LD serializer makes of a Dataset, one graph at a time with its own
-    Converter: its whole-dataset path checks each graph against every other one it has
-    listed (`g in graphs`), which took 45 of 50 s at 10 MB (4,500 article graphs) and grows
-    with the square of the articles. tests/test_rdf_serialisations.py compares the two."""
-    from rdflib import URIRef
-    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
-    from rdflib.plugins.serializers.jsonld import Converter
-    from rdflib.plugins.shared.jsonld.context import Context
+    """What rdflib's JSON-LD serializer makes of a Dataset, one graph at a time, made from
+    the quads by kg/jsonld.py (rdflib's Converter took 50 µs a triple; its whole-dataset path
+    is quadratic in the number of graphs). tests/test_jsonld_writer.py and
+    tests/test_rdf_serialisations.py compare it with rdflib's."""
+    from .jsonld import jsonld_document
 
-    ctx = Context(context)
-    converter = Converter(ctx, use_native_types=False, use_rdf_type=False)
-    objs = []
-    default_nodes = []
-    for g in sorted(ds.graphs(), key=lambda g: str(g.identifier)):
-        if g.identifier == DATASET_DEFAULT_GRAPH_ID or not isinstance(g.identifier, URIRef):
-            default_nodes += converter.from_graph(g)
-            continue
-        nodes = converter.from_graph(g)
-        if nodes:
-            objs.append({ctx.id_key: ctx.shrink_iri(g.identifier), ctx.graph_key: nodes})
-    if default_nodes:
-        objs.insert(0, default_nodes[0] if len(default_nodes) == 1 else {ctx.graph_key: default_nodes})
-    doc = objs[0] if len(objs) == 1 else {ctx.get_key("@graph"): objs}
-    doc["@context"] = context
-    return doc
+    return jsonld_document(dataset_quads(ds), context)
 
 
 def serialize_ntriples(ds: Dataset) -> str:

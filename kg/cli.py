@@ -159,7 +159,7 @@ class ReportFormat(str, Enum):
 def validate(
     graph: Path = typer.Argument(..., help="A build folder or an RDF file."),
     fmt: ReportFormat = typer.Option(ReportFormat.human, "--format", "-f", help="human text, or the SHACL report graph in Turtle."),
-    workers: int = typer.Option(0, "--workers", "-j", min=0, help="With --shacl-engine pyshacl: processes that validate parts of a large graph (0: one per core); the report is the same for any number."),
+    workers: int = typer.Option(0, "--workers", "-j", min=0, help="Processes that validate parts of a large graph (0: one per core); the report is the same for any number."),
     shacl_engine: ShaclEngine = typer.Option(ShaclEngine.rudof, "--shacl-engine", help=SHACL_ENGINE_HELP),
 ) -> None:
     """Validate a graph against the project's SHACL shapes. Exit 0 conforms, 1 does not, 2 error.

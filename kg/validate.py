@@ -7,7 +7,9 @@ implementation on rdflib). Reports come as human text (one block per result, sor
 the W3C validation report graph in Turtle.
 
 A large graph is validated in parts, on parallel processes when there are several, with
-the same results as one run over the whole graph (tests/test_validate_parts.py checks it). The shapes are local:
+the same results as one run over the whole graph (tests/test_validate_parts.py checks it).
+rudof's parts go to spawned processes as N-Triples text (a process forked after rudof ran
+may hang in it; spawned ones start clean). The shapes are local:
 every constraint reads the focus node's own triples, and sh:class reads the rdf:type of a
 value (kg/ontology/shapes.ttl has no property paths beyond one predicate, no sh:node, no
 SPARQL). So a part that holds, for each of its focus nodes, the node's triples, the triples
@@ -24,12 +26,13 @@ import multiprocessing as mp
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
+from operator import attrgetter
 
-from rdflib import BNode, ConjunctiveGraph, Graph, Literal
+from rdflib import BNode, ConjunctiveGraph, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
 # Below this many triples (or with one worker) one pyshacl run is as fast as parts.
@@ -72,7 +75,7 @@ def worker_pool(workers: int | None, engine: str) -> Iterator:
     """Processes for :func:`validate_graph`, forked at once: make them before the graph is
     loaded or built, so that each is a copy of a small process, not of the graph (a forked
     copy of a 10 MB build holds 3 GB). None when there is one worker or no fork, and for
-    rudof, which validates in the calling process (see validate_graph)."""
+    rudof, whose parts go to processes spawned when there are parts (see validate_graph)."""
     from .build import default_workers
     from .process import pool_worker_start
 
@@ -89,35 +92,111 @@ def worker_pool(workers: int | None, engine: str) -> Iterator:
         pool.join()
 
 
-def validate_graph(data, *, engine: str = DEFAULT_ENGINE, workers: int | None = 1, pool=None) -> ValidationResult:
+def validate_graph(data, *, engine: str = DEFAULT_ENGINE, workers: int | None = 1, pool=None,
+                   quads: list | None = None) -> ValidationResult:
     """Validate the union of the triples of a Graph or a Dataset; no inference, no network.
 
     A graph of PART_MIN_TRIPLES or more is validated in parts (see the module's docstring):
-    with rudof always, one after the other in this process (one run's memory grows with the
-    graph: 2.3 GB for 275,000 triples; and a process forked after rudof ran may hang in it),
-    with pyshacl when workers > 1, on that many processes (None: every core). The result is
-    the same. pool: a :func:`worker_pool` made earlier, used by pyshacl instead of forking now.
+    with rudof always (one run's memory grows with the graph: 2.3 GB for 275,000 triples), on
+    `workers` spawned processes (None: every core; 1: one part after the other in this
+    process); with pyshacl when workers > 1, on that many processes. The result is the same.
+    pool: a :func:`worker_pool` made earlier, used by pyshacl instead of forking now.
+    quads: data's quads as pyoxigraph Quads (kg.export.ox_quads(data)) if already made; rudof
+    then reads its terms from them instead of converting data's again (pyshacl ignores them).
     """
     from .build import default_workers
 
     check_engine(engine)
     workers = max(1, workers or default_workers())
     namespaces = [(str(p), str(n)) for p, n in data.namespaces()]
+    if engine == "rudof":
+        return _validate_rudof(_ox_union(data, quads), namespaces, workers)
     triples = _triples(data)
-    shapes = shapes_graph()
-    split = len(triples) >= PART_MIN_TRIPLES and (workers > 1 or engine == "rudof")
-    parts = _parts(triples, shapes) if split else None
+    split = len(triples) >= PART_MIN_TRIPLES and workers > 1
+    parts = _parts(triples, shapes_graph()) if split else None
     if parts is None:
-        conforms, report, blocks = _engine_run(engine, triples, namespaces)
+        conforms, report, blocks = _pyshacl(triples, namespaces)
         return _result(conforms, report, [b for _, b in blocks])
-    jobs = [(engine, focus, part, namespaces) for focus, part in parts]
-    if workers == 1 or engine == "rudof":
-        return _merge_parts([_validate_part(j) for j in jobs])
+    jobs = [(focus, part, namespaces) for focus, part in parts]
     if pool is not None:
-        return _merge_parts(pool.map(_validate_part, jobs, chunksize=1))
+        return _merge_parts(pool.map(_pyshacl_part, jobs, chunksize=1))
     with worker_pool(workers, engine) as own:
-        outcomes = own.map(_validate_part, jobs, chunksize=1) if own else [_validate_part(j) for j in jobs]
+        outcomes = own.map(_pyshacl_part, jobs, chunksize=1) if own else [_pyshacl_part(j) for j in jobs]
     return _merge_parts(outcomes)
+
+
+def _validate_rudof(triples: list, namespaces, workers: int) -> ValidationResult:
+    """rudof over pyoxigraph Triples (each once): in one run when the graph is small or cannot
+    be split, else part by part, on up to `workers` spawned processes."""
+    terms = _ox_terms()
+    index = _index(triples, shapes_graph(), terms) if len(triples) >= PART_MIN_TRIPLES else None
+    if index is None:
+        conforms, report, blocks = _rudof(_ntriples(triples), namespaces, None)
+        return _result(conforms, report, [b for _, b in blocks])
+    parts = list(_cut(index))
+    jobs = [(focus, part, namespaces, terms) for focus, part in parts]
+    return _merge_parts(_rudof_parts(jobs, min(workers, len(parts))))
+
+
+def _rudof_parts(parts: list[tuple], processes: int) -> list:
+    """:func:`_rudof_part` of each part (focus nodes, pyoxigraph triples, prefixes, terms), in
+    order: on `processes` spawned processes, each part's text made only when a process is
+    about to be free (all at once, they would be as large as the graph's N-Triples); in this
+    process when processes is 1, or when a process could not start or died (it cannot
+    re-import a main module read from stdin; the system may kill it for memory), then again
+    for every part."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    if processes > 1:
+        try:
+            with _spawn_pool(processes) as pool:
+                return _bounded_map(pool, _rudof_part, map(_rudof_job, parts), ahead=2 * processes)
+        except BrokenProcessPool:
+            pass
+    return [_rudof_part(_rudof_job(p)) for p in parts]
+
+
+def _rudof_job(part: tuple) -> tuple[str, list[str], list]:
+    """A part as :func:`_rudof_part` takes it: N-Triples text and the focus IRIs as text
+    (quicker to send to a process than pickled terms, and rudof reads text anyway)."""
+    focus, triples, namespaces, terms = part
+    return _ntriples(triples), [terms.name(n) for n in focus], namespaces
+
+
+@contextmanager
+def _spawn_pool(processes: int) -> Iterator:
+    """A pool of spawned processes that end with this one, shut down however the block ends."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(processes, mp_context=mp.get_context("spawn"), initializer=_rudof_worker_start,
+                               initargs=(os.getpid(),))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _rudof_worker_start(parent: int) -> None:
+    """Initializer of a spawned rudof process: end with the build, and load pyrudof before
+    the first part arrives."""
+    from .process import pool_worker_start
+
+    pool_worker_start(parent)
+    import pyrudof  # noqa: F401
+
+
+def _bounded_map(pool, fn, jobs, ahead: int) -> list:
+    """[fn(job) for job in jobs] on pool, with at most `ahead` jobs submitted and not done."""
+    from collections import deque
+
+    pending: deque = deque()
+    outcomes = []
+    for job in jobs:
+        if len(pending) >= ahead:
+            outcomes.append(pending.popleft().result())
+        pending.append(pool.submit(fn, job))
+    outcomes.extend(f.result() for f in pending)
+    return outcomes
 
 
 def check_engine(engine: str) -> None:
@@ -129,12 +208,13 @@ def check_engine(engine: str) -> None:
 
 
 def _triples(data) -> set | Graph:
-    """The triples of a Graph, or the union of a Dataset's graphs (each once)."""
-    if isinstance(data, ConjunctiveGraph):
-        from .graph import dataset_quads
+    """The triples of a Graph, or the union of the graphs of a Dataset or of anything else
+    kg.graph.dataset_quads reads (each once)."""
+    if isinstance(data, Graph) and not isinstance(data, ConjunctiveGraph):
+        return data
+    from .graph import dataset_quads
 
-        return {(s, p, o) for s, p, o, _g in dataset_quads(data)}
-    return data
+    return {(s, p, o) for s, p, o, _g in dataset_quads(data)}
 
 
 def _graph(triples, namespaces) -> Graph:
@@ -146,39 +226,51 @@ def _graph(triples, namespaces) -> Graph:
     return g
 
 
-def _engine_run(engine: str, triples, namespaces, focus: set | None = None) -> tuple[bool, Graph, list[tuple[object, str]]]:
-    """(conforms, report graph, [(focus node, text block)]) of one engine's run over the
-    triples (a Graph or a collection of rdflib triples). Conforming: no result of severity
-    sh:Violation (warnings and infos allowed). focus: only the results of these nodes are
-    wanted (rudof skips reading a report with none of them; the caller still filters)."""
-    if engine == "pyshacl":
-        from pyshacl.rdfutil import stringify_node
+def _ox_union(data, quads: list | None) -> list:
+    """The union of data's graphs as pyoxigraph Triples, each once: taken from quads
+    (kg.export.ox_quads(data)) when given, else converted from data's rdflib terms."""
+    if quads is None:
+        from .export import ox_triples
 
-        g = triples if isinstance(triples, Graph) else _graph(triples, namespaces)
-        conforms, report, text = _run(g, shapes_graph())
-        by_name = {stringify_node(g, n): n for n in report.objects(None, SH.focusNode)}
-        return bool(conforms), report, [(by_name.get(m.group(1)) if (m := _FOCUS_LINE.search(b)) else None, b)
-                                        for b in _blocks(text)]
-    return _rudof(triples, namespaces, focus)
+        return ox_triples(_triples(data))
+    return list(dict.fromkeys(q.triple for q in quads))
 
 
-def _rudof(triples, namespaces, focus: set | None) -> tuple[bool, Graph, list[tuple[object, str]]]:
+def _ntriples(triples) -> str:
+    """pyoxigraph Triples as N-Triples text."""
     import pyoxigraph as ox
+
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+
+
+def _pyshacl(triples, namespaces) -> tuple[bool, Graph, list[tuple[object, str]]]:
+    """(conforms, report graph, [(focus node, text block)]) of a pyshacl run over the triples
+    (a Graph or a collection of rdflib triples). Conforming: no result of severity
+    sh:Violation (warnings and infos allowed)."""
+    from pyshacl.rdfutil import stringify_node
+
+    g = triples if isinstance(triples, Graph) else _graph(triples, namespaces)
+    conforms, report, text = _run(g, shapes_graph())
+    by_name = {stringify_node(g, n): n for n in report.objects(None, SH.focusNode)}
+    return bool(conforms), report, [(by_name.get(m.group(1)) if (m := _FOCUS_LINE.search(b)) else None, b)
+                                    for b in _blocks(text)]
+
+
+def _rudof(data: str, namespaces, focus: set[str] | None) -> tuple[bool, Graph, list[tuple[object, str]]]:
+    """What :func:`_pyshacl` gives, from a rudof run over N-Triples text. focus: the IRIs
+    whose results are wanted (when none of them has a result, the report is not read; the
+    caller still filters)."""
     import pyrudof
 
-    from .export import ox_triples
-
-    data = ox.serialize(ox_triples(triples), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
     rudof = pyrudof.Rudof(pyrudof.RudofConfig())
     rudof.read_data(data, format=pyrudof.RDFFormat.NTriples, reader_mode=pyrudof.ReaderMode.Strict)
     rudof.read_shacl(shapes_text())
     entries = rudof.validate_shacl()
     report = Graph()
-    if focus is not None:
-        wanted = {str(n) for n in focus}
-        if not any(e.focus_node in wanted for e in entries):  # (most parts: results only of nodes placed elsewhere)
-            report.add((BNode(), RDF.type, SH.ValidationReport))
-            return True, report, []
+    if focus is not None and not any(e.focus_node in focus for e in entries):
+        # (most parts: results only of nodes placed elsewhere)
+        report.add((BNode(), RDF.type, SH.ValidationReport))
+        return True, report, []
     g = _graph((), namespaces)  # for the prefixes of the text
     report.parse(data=rudof.serialize_shacl_validation_results(format=pyrudof.ResultShaclValidationFormat.NTriples),
                  format="nt")
@@ -250,31 +342,74 @@ def _merge_texts(conforms: bool, blocks: list[str]) -> str:
     return "\n".join(lines) + "\n" + "".join(sorted(blocks))
 
 
-def _parts(data, shapes: Graph) -> list[tuple[list, list]] | None:
+@dataclass(frozen=True)
+class _Terms:
+    """What :func:`_parts` needs of a family of RDF terms (rdflib's or pyoxigraph's), so that
+    one algorithm cuts either."""
+    not_subject: type | tuple  # a subject of these types stops the split (blank nodes)
+    not_node: type | tuple  # an object of these types cannot be a focus node
+    name: Callable  # a named node's IRI as plain text
+    term: Callable  # an rdflib URIRef (of the shapes) as a term of the family
+
+
+_RDFLIB_TERMS = _Terms(BNode, (Literal, BNode), str, lambda u: u)
+
+
+def _ox_terms() -> _Terms:
+    """pyoxigraph's terms (an RDF-star quoted triple is no node either)."""
+    import pyoxigraph as ox
+
+    return _Terms((ox.BlankNode, ox.Triple), (ox.Literal, ox.BlankNode, ox.Triple), attrgetter("value"),
+                  lambda u: ox.NamedNode(str(u)))
+
+
+def _parts(data, shapes: Graph, terms: _Terms = _RDFLIB_TERMS) -> list[tuple[list, list]] | None:
     """[(focus nodes, triples)] covering every node a shape can target, or None when the
     graph is not one that can be split safely. A node's targets of sh:targetObjectsOf
     (its evidence, its article, its entities) join its part when not yet placed, and so do
     the nodes that point to those (up to HUB_REFERRERS), so most parts hold whole articles and
     little is validated twice (a node present only through a type or a referring triple is
-    validated in that part too, and its results dropped)."""
-    target_preds = set(shapes.objects(None, SH.targetObjectsOf))
+    validated in that part too, and its results dropped). data: triples (each once) of the
+    family of terms."""
+    index = _index(data, shapes, terms)
+    return None if index is None else list(_cut(index))
+
+
+@dataclass(frozen=True)
+class _Index:
+    """The graph as :func:`_cut` walks it."""
+    nodes: list  # every node a shape can target, in the order parts are grown from them
+    by_subject: dict
+    referrers: dict  # node -> the triples that make it a target of sh:targetObjectsOf
+    types: dict  # node -> its rdf:type triples
+    schema: list  # the rdfs:subClassOf triples, in every part
+    target_preds: set
+    covered: dict  # predicate of sh:targetObjectsOf -> classes its shapes also target
+    class_paths: set  # the paths of sh:class constraints
+
+
+def _index(data, shapes: Graph, terms: _Terms) -> _Index | None:
+    """The :class:`_Index` of data, or None when it cannot be split."""
     if any(True for _ in shapes.objects(None, SH.targetNode)):
         return None
+    target_preds = {terms.term(p) for p in shapes.objects(None, SH.targetObjectsOf)}
     # a node typed with a class that the same shape targets needs no referring triple to
     # be a focus node (and the referring nodes, validated on a single triple, cost much)
     covered = {p: set() for p in target_preds}
     for shape, p in shapes.subject_objects(SH.targetObjectsOf):
-        covered[p].update(shapes.objects(shape, SH.targetClass))
+        covered[terms.term(p)].update(terms.term(c) for c in shapes.objects(shape, SH.targetClass))
     # only sh:class reads a value's triples (its rdf:type)
-    class_paths = {shapes.value(ps, SH.path) for ps in shapes.subjects(SH["class"], None)}
+    class_paths = {terms.term(shapes.value(ps, SH.path)) for ps in shapes.subjects(SH["class"], None)}
     by_subject: dict = defaultdict(list)
     referrers: dict = defaultdict(list)
     types: dict = defaultdict(list)
     schema: list = []
-    rdf_type, sub_class_of = RDF.type, RDFS.subClassOf  # (a namespace's attribute is slow to look up: once, not per triple)
+    # (a namespace's attribute is slow to look up: once, not per triple)
+    rdf_type, sub_class_of = terms.term(RDF.type), terms.term(RDFS.subClassOf)
+    not_subject, not_node = terms.not_subject, terms.not_node
     for t in data:
         s, p, o = t
-        if isinstance(s, BNode):
+        if isinstance(s, not_subject):
             return None  # a blank node's shape may span nodes the parts would not hold together
         by_subject[s].append(t)
         if p == rdf_type:
@@ -282,20 +417,27 @@ def _parts(data, shapes: Graph) -> list[tuple[list, list]] | None:
         elif p == sub_class_of:
             schema.append(t)
         if p in target_preds:
-            if isinstance(o, (Literal, BNode)):
+            if isinstance(o, not_node):
                 return None
             referrers[o].append(t)
     # nodes nothing points to first (facts), so that a walk from each places the nodes it
-    # points to (evidence, articles, entities) in its part
-    nodes = sorted(set(by_subject) | set(referrers), key=lambda n: (n in referrers, str(n)))
-    if not all(str(n).lower().startswith(("http:", "https:", "urn:", "file:")) for n in nodes):
+    # points to (evidence, articles, entities) in its part; by IRI, the same in either family
+    name = terms.name
+    named = sorted(((n in referrers, name(n)), n) for n in set(by_subject) | set(referrers))
+    if not all(iri.lower().startswith(("http:", "https:", "urn:", "file:")) for (_r, iri), _n in named):
         return None  # pyshacl reads other focus IRIs as CURIEs
+    return _Index([n for _k, n in named], by_subject, referrers, types, schema, target_preds, covered, class_paths)
+
+
+def _cut(index: _Index) -> Iterator[tuple[list, list]]:
+    """The parts of :func:`_parts`, one by one."""
+    by_subject, referrers, types = index.by_subject, index.referrers, index.types
+    target_preds, covered, class_paths = index.target_preds, index.covered, index.class_paths
     placed: set = set()
-    parts: list[tuple[list, list]] = []
     focus: list = []
     triples: set = set()
     size = 0
-    for root in nodes:
+    for root in index.nodes:
         stack = [root]
         while stack:
             n = stack.pop()
@@ -319,22 +461,34 @@ def _parts(data, shapes: Graph) -> list[tuple[list, list]] | None:
                 stack.extend(x for x, _p, _o in back if x not in placed)
             size += len(own)
             if size >= PART_TRIPLES:  # also inside a walk: a graph may be one connected walk
-                parts.append((focus, list(triples)))
+                yield focus, _with_schema(triples, index.schema)
                 focus, triples, size = [], set(), 0
     if focus:
-        parts.append((focus, list(triples)))
-    for _focus, part in parts:
-        part.extend(schema)
-    return parts
+        yield focus, _with_schema(triples, index.schema)
 
 
-def _validate_part(job: tuple) -> tuple[bool, str, list[str]]:
-    """Validate one part (engine, focus nodes, triples, prefixes); keep the results whose
-    focus node belongs to the part (other nodes in it carry only some of their triples, and
-    are validated in their own part)."""
-    engine, focus, triples, namespaces = job
-    own = set(focus)
-    conforms, report, blocks = _engine_run(engine, triples, namespaces, own)
+def _with_schema(triples: set, schema: list) -> list:
+    """A part's triples and the graph's rdfs:subClassOf triples, each once."""
+    return [*triples, *(t for t in schema if t not in triples)]
+
+
+def _pyshacl_part(job: tuple) -> tuple[bool, str, list[str]]:
+    """Validate one part (focus nodes, rdflib triples, prefixes) with pyshacl; see :func:`_own_results`."""
+    focus, triples, namespaces = job
+    return _own_results(*_pyshacl(triples, namespaces), set(focus))
+
+
+def _rudof_part(job: tuple) -> tuple[bool, str, list[str]]:
+    """Validate one part (N-Triples text, focus IRIs, prefixes) with rudof; see :func:`_own_results`.
+    Runs in a spawned process, or in the calling one."""
+    data, iris, namespaces = job
+    return _own_results(*_rudof(data, namespaces, set(iris)), {URIRef(i) for i in iris})
+
+
+def _own_results(conforms: bool, report: Graph, blocks: list, own: set) -> tuple[bool, str, list[str]]:
+    """(conforms, kept results in N-Triples, their text blocks) of a part's run: the results
+    whose focus node belongs to the part (other nodes in it carry only some of their triples,
+    and are validated in their own part)."""
     kept = Graph()
     for result in report.objects(None, SH.result):
         if report.value(result, SH.focusNode) not in own:

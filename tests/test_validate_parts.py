@@ -1,16 +1,23 @@
 """SHACL validation (kg/validate.py): pyshacl in parts gives the results of one run over the
-whole graph, and the rudof engine gives the results pyshacl gives."""
+whole graph, and the rudof engine gives the results pyshacl gives, in parts on spawned
+processes or in this one, from rdflib terms or from pyoxigraph quads."""
 
 from __future__ import annotations
 
+import json
+import multiprocessing as mp
+import subprocess
+import sys
+from contextlib import contextmanager
+
 import pytest
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SH
 
 from kg import validate as V
 from kg.vocab import KG, bind_prefixes
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, ROOT
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +142,179 @@ def test_text_lists_results_in_sorted_order():
     merged = V._merge_texts(False, V._blocks(text))
     assert merged.index("in A") < merged.index("in B")
     assert merged.startswith("Validation Report\nConforms: False\nResults (2):\n")
+
+
+# --- rudof's parts on spawned processes, and from pyoxigraph quads ----------------------------
+
+
+def _dataset(g: Graph) -> Dataset:
+    """g's triples spread over a Dataset's default graph and two named graphs, a third of them
+    in two graphs (the union holds each once)."""
+    ds = Dataset()
+    bind_prefixes(ds)
+    a = ds.graph(URIRef("https://w3id.org/defcoop/graph/a"))
+    b = ds.graph(URIRef("https://w3id.org/defcoop/graph/b"))
+    for i, t in enumerate(g):
+        (a if i % 2 else b).add(t)
+        if i % 3 == 0:
+            ds.add(t)
+    return ds
+
+
+def _same(r: V.ValidationResult) -> tuple:
+    return _results(r), r.violations, r.conforms, r.text
+
+
+@pytest.fixture
+def pooled(monkeypatch) -> list[int]:
+    """The number of parts of each validation whose parts all came back from spawned
+    processes (a pool that broke and left its parts to this process is not counted)."""
+    runs: list[int] = []
+    real = V._bounded_map
+
+    def spy(*args, **kwargs):
+        outcomes = real(*args, **kwargs)
+        runs.append(len(outcomes))
+        return outcomes
+
+    monkeypatch.setattr(V, "_bounded_map", spy)
+    return runs
+
+
+@pytest.mark.parametrize("part_triples", [150, 2_000])
+def test_rudof_parts_on_processes_give_the_results_of_one_run(examples_union, monkeypatch, pooled, part_triples):
+    """Serial or on two spawned processes, from the Dataset's rdflib terms or from its
+    pyoxigraph quads: the results, the count and the text of one rudof run, and the
+    results of pyshacl, on a graph with a fault of every kind."""
+    from kg.export import ox_quads
+
+    ds = _dataset(_broken(examples_union))
+    reference = V.validate_graph(ds, engine="pyshacl", workers=1)
+    whole = V.validate_graph(ds, engine="rudof", workers=2)  # below PART_MIN_TRIPLES: one run, here
+    assert pooled == []
+    assert not whole.conforms and whole.violations == reference.violations >= 15
+    assert _results(whole) == _results(reference)
+    monkeypatch.setattr(V, "PART_MIN_TRIPLES", 0)
+    monkeypatch.setattr(V, "PART_TRIPLES", part_triples)
+    quads = ox_quads(ds)
+    runs = {"serial": V.validate_graph(ds, engine="rudof", workers=1),
+            "serial from quads": V.validate_graph(ds, engine="rudof", workers=1, quads=quads),
+            "parallel": V.validate_graph(ds, engine="rudof", workers=2),
+            "parallel from quads": V.validate_graph(ds, engine="rudof", workers=2, quads=quads)}
+    assert len(pooled) == 2 and min(pooled) > 1  # both parallel runs, in several parts
+    for name, r in runs.items():
+        assert _same(r) == _same(whole), name
+
+
+def test_quads_give_the_results_of_the_dataset(examples_union):
+    """Quads stand for the Dataset's triples with rudof (each triple once, whatever its
+    graphs), and pyshacl ignores them."""
+    from kg.export import ox_quads
+
+    ds = _dataset(_broken(examples_union))
+    plain = V.validate_graph(ds, engine="rudof")
+    assert not plain.conforms
+    assert _same(V.validate_graph(ds, engine="rudof", quads=ox_quads(ds))) == _same(plain)
+    reference = V.validate_graph(ds, engine="pyshacl")
+    assert _same(V.validate_graph(ds, engine="pyshacl", quads=[])) == _same(reference)
+
+
+def test_parts_are_cut_alike_from_rdflib_and_pyoxigraph_terms(examples_union):
+    """The same nodes in the same order (by IRI: str() of a pyoxigraph NamedNode has <>,
+    which sorts "a>" after "a-b>"), and the same graphs that cannot be split."""
+    from kg.export import ox_triples
+
+    shapes = V.shapes_graph()
+    g = _broken(examples_union)
+    for iri in ("https://w3id.org/defcoop/fact/a", "https://w3id.org/defcoop/fact/a-b",
+                "https://w3id.org/defcoop/fact/a/b", "https://w3id.org/defcoop/fact/a0"):
+        g.add((URIRef(iri), RDFS.label, Literal(iri)))
+    g.add((KG.SignedFact, RDFS.subClassOf, KG.Fact))
+    ox_terms = V._ox_terms()
+    rdflib_index = V._index(g, shapes, V._RDFLIB_TERMS)
+    ox_index = V._index(ox_triples(g), shapes, ox_terms)
+    assert [ox_terms.name(n) for n in ox_index.nodes] == [str(n) for n in rdflib_index.nodes]
+    assert len(ox_index.schema) == len(rdflib_index.schema) == 1
+    parts = V._parts(ox_triples(g), shapes, ox_terms)
+    focus = [ox_terms.name(n) for f, _ in parts for n in f]
+    assert sorted(focus) == sorted(str(n) for n in rdflib_index.nodes)  # each node, once
+    fact = URIRef("https://w3id.org/defcoop/fact/x")
+    unsplittable = [[(BNode(), RDFS.label, Literal("x"))],
+                    [(fact, RDF.subject, Literal("not a node"))],
+                    [(fact, RDF.subject, BNode())],
+                    [(URIRef("mailto:someone@example.org"), RDFS.label, Literal("x"))]]
+    for triples in unsplittable:
+        assert V._parts(triples, shapes) is None
+        assert V._parts(ox_triples(triples), shapes, ox_terms) is None
+
+
+def test_rudof_in_this_process_then_on_processes_completes(examples_union, tmp_path):
+    """The case that hangs with a pool forked after rudof ran in the parent: rudof runs in a
+    process, then that process validates in parts on spawned processes. In a subprocess with
+    a time limit, so that a hang fails the test instead of stopping the run."""
+    data = tmp_path / "broken.nt"
+    _broken(examples_union).serialize(data, format="nt", encoding="utf-8")
+    script = f"""
+import json, sys
+from rdflib import Graph
+from kg import validate as V
+
+def main():
+    g = Graph().parse({str(data)!r}, format="nt")
+    first = V.validate_graph(g, engine="rudof", workers=1)
+    V.PART_MIN_TRIPLES, V.PART_TRIPLES = 0, 300
+    pooled, real = [], V._bounded_map
+    V._bounded_map = lambda *a, **k: pooled.append(1) or real(*a, **k)
+    split = V.validate_graph(g, engine="rudof", workers=2)
+    print(json.dumps({{"pooled": pooled, "results": [[r.conforms, r.violations, r.text] for r in (first, split)]}}))
+
+if __name__ == "__main__":
+    main()
+"""
+    (tmp_path / "run.py").write_text(script, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(tmp_path / "run.py")], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["pooled"] == [1]
+    first, split = out["results"]
+    assert split == first and first[0] is False and first[1] >= 15
+
+
+def test_the_pool_is_shut_down_when_a_part_fails(examples_union, monkeypatch):
+    monkeypatch.setattr(V, "PART_MIN_TRIPLES", 0)
+    monkeypatch.setattr(V, "PART_TRIPLES", 300)
+    real, made = V._rudof_job, []
+
+    def failing(part):
+        if len(made) == 3:
+            raise RuntimeError("a part that cannot be written")
+        made.append(part)
+        return real(part)
+
+    monkeypatch.setattr(V, "_rudof_job", failing)
+    with pytest.raises(RuntimeError, match="cannot be written"):
+        V.validate_graph(examples_union, engine="rudof", workers=2)
+    assert len(made) == 3
+    assert mp.active_children() == []
+
+
+def test_parts_are_validated_here_when_the_pool_breaks(examples_union, monkeypatch):
+    """A process that cannot start (a main module read from stdin) or dies (killed for its
+    memory) breaks the pool: the parts are validated in this process instead, alike."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    whole = V.validate_graph(_broken(examples_union), engine="rudof")
+
+    class Broken:
+        def submit(self, *args, **kwargs):
+            raise BrokenProcessPool("a process died")
+
+    @contextmanager
+    def broken_pool(processes):
+        yield Broken()
+
+    monkeypatch.setattr(V, "_spawn_pool", broken_pool)
+    monkeypatch.setattr(V, "PART_MIN_TRIPLES", 0)
+    monkeypatch.setattr(V, "PART_TRIPLES", 300)
+    assert _same(V.validate_graph(_broken(examples_union), engine="rudof", workers=2)) == _same(whole)

@@ -55,7 +55,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import networkx as nx
-from rdflib import ConjunctiveGraph, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from .errors import InputError, KGError
@@ -144,9 +144,9 @@ class UnionView:
         self.facts: set = set()
         self.evidence_articles: set = set()
         self.conflicts_of: dict = defaultdict(set)  # fact -> the kg:Contradiction nodes naming it
-        if isinstance(graph, ConjunctiveGraph):  # a Dataset: every named graph and the default graph
-            from .graph import dataset_quads
+        from .graph import dataset_quads, is_dataset
 
+        if is_dataset(graph):  # every named graph and the default graph
             triples = dataset_quads(graph)
         else:
             triples = graph.triples((None, None, None))

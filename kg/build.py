@@ -23,7 +23,7 @@ from .export import (
 from .extract import DocResult, extract_document
 from .lock import locked
 from .process import pool_worker_start
-from .graph import build_dataset
+from .graph import Quads, build_quads
 from .rules import RulePack, load_pack
 from .markdown import md_cell
 
@@ -188,24 +188,29 @@ def unmatched_sentences(paths, *, rules=None) -> list[tuple[str, int, int, tuple
     return rows
 
 
-def assemble_dataset(results: list[DocResult], pack: RulePack, *, base_iri: str | None = None, corroboration=None):
-    """The dataset a build writes: the extracted facts (one named graph per article, one for
-    entities), compatible facts merged across articles with their confidence and
-    contradictions (kg/corroborate.py) and the network measures in their own named graphs,
-    under base_iri if given."""
+def assemble(results: list[DocResult], pack: RulePack, *, base_iri: str | None = None, corroboration=None) -> Quads:
+    """The dataset a build writes, as :class:`kg.graph.Quads`: the extracted facts (one named
+    graph per article, one for entities), compatible facts merged across articles with their
+    confidence and contradictions (kg/corroborate.py) and the network measures in their own
+    named graphs, under base_iri if given."""
     from .analysis import add_analysis_graph
     from .corroborate import corroborate, corroboration_quads, merge_compatible, precision_table
 
     results = merge_compatible(results)
-    ds = build_dataset(results, pack)
+    quads = build_quads(results, pack)
     for quad in corroboration_quads(corroboration or corroborate(results, precision_table(pack))):
-        ds.add(quad)
-    add_analysis_graph(ds)  # keeps the entity projection it reads, for build() to share (kg/analysis.py)
+        quads.add(quad)
+    add_analysis_graph(quads)  # keeps the entity projection it reads, for build() to share (kg/analysis.py)
     if base_iri:
         from .iri import rebase
 
-        ds = rebase(ds, base_iri)
-    return ds
+        quads = rebase(quads, base_iri)
+    return quads
+
+
+def assemble_dataset(results: list[DocResult], pack: RulePack, *, base_iri: str | None = None, corroboration=None):
+    """:func:`assemble` as an rdflib Dataset."""
+    return assemble(results, pack, base_iri=base_iri, corroboration=corroboration).to_dataset()
 
 
 @locked  # one build at a time per output folder (kg/lock.py)
@@ -249,9 +254,9 @@ def build(
 
         results = merge_compatible(results)  # compatible facts of several articles become one (kg/corroborate.py)
         corroboration = corroborate(results, precision_table(pack))
-        ds = assemble_dataset(results, pack, base_iri=base_iri, corroboration=corroboration)
-        validation = validate_graph(ds, engine=engine, workers=workers, pool=pool)  # in parts when large
-        quads = ox_quads(ds)  # converted once for the three pyoxigraph writers
+        ds = assemble(results, pack, base_iri=base_iri, corroboration=corroboration)
+        quads = ox_quads(ds)  # converted once, for rudof and the three pyoxigraph writers
+        validation = validate_graph(ds, engine=engine, workers=workers, pool=pool, quads=quads)  # in parts when large
         facts = list(corroboration.facts)
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)

@@ -9,9 +9,9 @@ also get the plain triple. See docs/design.md.
 from __future__ import annotations
 
 import hashlib
-from typing import Iterable
+from typing import Iterable, Iterator, Mapping
 
-from rdflib import Dataset, Literal, URIRef
+from rdflib import ConjunctiveGraph, Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from .extract import DocResult, Fact, Term
@@ -177,10 +177,72 @@ def _count_triples(t: Term) -> Iterable[tuple]:
     yield node, RDFS.label, Literal(f"{n} {id_}", lang="id")
 
 
+class Quads:
+    """A dataset held as its quads (s, p, o, graph IRI) of rdflib terms, each once, in the
+    order added: what a build makes, validates, analyses and writes.
+
+    A build reads its dataset whole and never looks a triple up, so rdflib's Dataset, whose
+    store indexes every triple three ways in every graph, was its largest cost: adding the
+    250,000 quads of a 3 MB corpus took 8-11 s, and reading them back out again had to go
+    graph by graph (:func:`dataset_quads`). The readers of kg (the writers in kg/export.py,
+    kg/analysis.py, kg/validate.py, kg/iri.py) take a Quads wherever they take a Dataset;
+    :meth:`to_dataset` gives an rdflib Dataset for anything else (rdflib's SPARQL, its
+    serialisers). Prefixes are those :func:`kg.vocab.bind_prefixes` gives a Dataset.
+    """
+
+    def __init__(self, quads: Iterable[tuple] = (), namespaces: Mapping[str, str] | None = None):
+        self._quads = dict.fromkeys(quads)
+        self._namespaces = ({p: str(ns) for p, ns in dict(namespaces).items()} if namespaces is not None
+                            else _default_namespaces())
+
+    def add(self, quad: tuple) -> None:
+        """Add (s, p, o, graph IRI) unless it is there already."""
+        self._quads[quad] = None
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(self._quads)
+
+    def __len__(self) -> int:
+        return len(self._quads)
+
+    def namespaces(self) -> Iterator[tuple[str, URIRef]]:
+        """(prefix, namespace IRI) pairs, as an rdflib graph's namespaces() gives them."""
+        return ((prefix, URIRef(ns)) for prefix, ns in self._namespaces.items())
+
+    def bind(self, prefix: str, namespace: str) -> None:
+        """Bind prefix to namespace, replacing whatever either was bound to."""
+        self._namespaces = {p: ns for p, ns in self._namespaces.items() if ns != str(namespace) and p != prefix}
+        self._namespaces[prefix] = str(namespace)
+
+    def to_dataset(self) -> Dataset:
+        """The same quads and prefixes in an rdflib Dataset."""
+        ds = Dataset()
+        for prefix, ns in self._namespaces.items():
+            ds.bind(prefix, ns, override=True, replace=True)
+        graphs = {g: ds.graph(g) for g in dict.fromkeys(q[3] for q in self._quads)}
+        ds.addN((s, p, o, graphs[g]) for s, p, o, g in self._quads)
+        return ds
+
+
+def _default_namespaces() -> dict[str, str]:
+    ds = Dataset()
+    bind_prefixes(ds)
+    return {prefix: str(ns) for prefix, ns in ds.namespaces()}
+
+
+def is_dataset(x) -> bool:
+    """Whether x holds named graphs (an rdflib Dataset or ConjunctiveGraph, or Quads) rather
+    than being one graph."""
+    return isinstance(x, (ConjunctiveGraph, Quads))
+
+
 def dataset_quads(ds) -> Iterable[tuple]:
-    """(s, p, o, graph IRI) for every triple of every graph of an rdflib Dataset: what
-    ds.quads() gives, read graph by graph (2.3x faster: quads() looks up each triple's graphs).
-    A ConjunctiveGraph is read through quads()."""
+    """(s, p, o, graph IRI) for every triple of every graph of Quads or an rdflib Dataset:
+    for a Dataset, what ds.quads() gives, read graph by graph (2.3x faster: quads() looks
+    up each triple's graphs). A ConjunctiveGraph is read through quads()."""
+    if isinstance(ds, Quads):
+        yield from ds
+        return
     if not isinstance(ds, Dataset):
         for s, p, o, g in ds.quads((None, None, None, None)):
             yield s, p, o, getattr(g, "identifier", g)
@@ -191,27 +253,33 @@ def dataset_quads(ds) -> Iterable[tuple]:
             yield s, p, o, name
 
 
-def build_dataset(results: Iterable[DocResult], pack: RulePack) -> Dataset:
-    """One named graph per article (facts, evidence, article metadata) and one for entities."""
-    ds = Dataset()
-    bind_prefixes(ds)
+def build_quads(results: Iterable[DocResult], pack: RulePack) -> Quads:
+    """One named graph per article (facts, evidence, article metadata) and one for entities,
+    in the results' order (deterministic; the writers sort)."""
+    out = Quads()
+    add = out.add
     entity_ids: set[str] = set()
-    quads: list[tuple] = []
     for r in results:
         g = article_iri(r.doc.slug)
         entity_ids.update(r.mentions)
         for t in _article_triples(r):
-            quads.append((*t, g))
+            add((*t, g))
         for f in r.facts:
             for term in (f.subject, f.object, *(t for _, t in f.qualifiers)):
                 if term.kind == "entity":
                     entity_ids.add(term.value)
                 elif term.kind == "count":
-                    quads.extend((*t, ENTITY_GRAPH) for t in _count_triples(term))
-            quads.extend((*t, g) for t in _fact_triples(f))
-            quads.extend((*t, g) for t in _evidence_triples(f, r.doc.slug))
-    quads.extend((*t, ENTITY_GRAPH) for t in _entity_triples(pack, entity_ids))
-    # each quad once, in the order made (the results' order: deterministic); the writers sort
-    graphs = {g: ds.graph(g) for g in dict.fromkeys(q[3] for q in quads)}
-    ds.addN((s, p, o, graphs[g]) for s, p, o, g in dict.fromkeys(quads))
-    return ds
+                    for t in _count_triples(term):
+                        add((*t, ENTITY_GRAPH))
+            for t in _fact_triples(f):
+                add((*t, g))
+            for t in _evidence_triples(f, r.doc.slug):
+                add((*t, g))
+    for t in _entity_triples(pack, entity_ids):
+        add((*t, ENTITY_GRAPH))
+    return out
+
+
+def build_dataset(results: Iterable[DocResult], pack: RulePack) -> Dataset:
+    """:func:`build_quads` as an rdflib Dataset."""
+    return build_quads(results, pack).to_dataset()

@@ -13,12 +13,12 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, unquote, urlsplit
 
-from rdflib import Dataset, Literal, URIRef
+from rdflib import Literal, URIRef
 
 from .errors import InputError
 from .graph import dataset_quads
 from .vocab import BASE as DEFAULT_BASE
-from .vocab import PREFIXES, bind_prefixes
+from .vocab import PREFIXES
 
 # prefix -> path under the base; "graph/" holds the entity graph's IRI
 INSTANCE_PATHS = {"ent": "id/", "fact": "fact/", "ev": "evidence/", "art": "article/", "count": "count/", "graph": "graph/"}
@@ -109,26 +109,24 @@ def _rebase_term(term, old: str, new: str, paths: tuple[str, ...]):
     return term
 
 
-def rebase(ds: Dataset, base: str, *, old: str = DEFAULT_BASE) -> Dataset:
-    """A copy of ``ds`` whose instance IRIs start with ``base`` instead of ``old``.
+def rebase(ds, base: str, *, old: str = DEFAULT_BASE):
+    """A copy of ``ds`` (an rdflib Dataset, or :class:`kg.graph.Quads`, giving one of the
+    same kind) whose instance IRIs start with ``base`` instead of ``old``.
 
     Ontology terms (``old`` + "ontology#...") and literals are left alone. Prefixes are
     bound to the new namespaces, so serialisations stay compact.
     """
+    from .graph import Quads
+
     base = check_base(base)
     if base == old:
         return ds
     paths = tuple(INSTANCE_PATHS.values())
-    quads = []
-    for quad in dataset_quads(ds):
-        quads.append(tuple(_rebase_term(t, old, base, paths) if not isinstance(t, Literal) else t for t in quad))
-    out = Dataset()
-    bind_prefixes(out)
+    out = Quads((tuple(_rebase_term(t, old, base, paths) if not isinstance(t, Literal) else t for t in quad)
+                 for quad in dataset_quads(ds)), dict(ds.namespaces()))
     for prefix, ns in namespaces(base).items():
-        out.bind(prefix, ns, override=True, replace=True)
-    for q in sorted(quads, key=lambda q: tuple(x.n3() for x in q)):
-        out.add(q)
-    return out
+        out.bind(prefix, ns)
+    return out if isinstance(ds, Quads) else out.to_dataset()
 
 
 def instance_prefixes(graph) -> dict[str, str]:

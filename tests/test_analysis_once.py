@@ -1,8 +1,9 @@
 """A build reads its dataset into one entity projection and shares it.
 
-kg.analysis.Projection is made once (in assemble_dataset, by add_analysis_graph) and
+kg.analysis.Projection is made once (in kg.build.assemble, by add_analysis_graph) and
 handed to the report (summary), the GraphML / GEXF exports and the HTML page; each of them
-gives, for the projection, exactly what it gives for the dataset itself.
+gives, for the projection, exactly what it gives for the dataset itself, held as
+kg.graph.Quads (as a build holds it) or as an rdflib Dataset.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 from rdflib import Literal, URIRef
 
 from kg import analysis, build, export, render
+from kg.graph import ENTITY_GRAPH
 from kg.vocab import ENT, KG
 
 from conftest import EXAMPLES
@@ -28,7 +30,7 @@ def examples_results(pack):
 @pytest.fixture(scope="module")
 def assembled(examples_results, pack):
     """The examples' dataset as a build makes it, and the projection the build shares."""
-    ds = build.assemble_dataset(examples_results, pack)
+    ds = build.assemble(examples_results, pack)
     return ds, analysis.shared_projection(ds)
 
 
@@ -64,8 +66,9 @@ def test_with_a_base_iri_the_rebased_dataset_is_projected_once_more(tmp_path, mo
 
 
 def test_the_shared_projection_gives_what_the_dataset_gives(assembled):
-    ds, shared = assembled
-    assert isinstance(shared, analysis.Projection) and analysis.shared_projection(ds) is shared
+    quads, shared = assembled
+    assert isinstance(shared, analysis.Projection) and analysis.shared_projection(quads) is shared
+    ds = quads.to_dataset()
     fresh = analysis.UnionView(ds)  # the dataset with its analysis graph, read anew
     assert shared.view.spo == fresh.spo and shared.view.by_type == fresh.by_type
     assert (shared.view.facts, shared.view.evidence_articles) == (fresh.facts, fresh.evidence_articles)
@@ -114,12 +117,12 @@ def test_the_analysis_graph_changes_no_part_of_the_projection(examples_results, 
 
 
 def test_a_changed_or_other_dataset_gets_a_new_projection(examples_results, pack):
-    ds = build.assemble_dataset(examples_results, pack)
+    ds = build.assemble(examples_results, pack)
     kept = analysis.shared_projection(ds)
     assert analysis.shared_projection(ds) is kept
-    other = build.assemble_dataset(examples_results, pack)
+    other = build.assemble(examples_results, pack)
     assert analysis.shared_projection(other) is not kept
-    ds.add((URIRef(ENT["Atlantis"]), KG.totalMTCAgreements, Literal(3)))
+    ds.add((URIRef(ENT["Atlantis"]), KG.totalMTCAgreements, Literal(3), ENTITY_GRAPH))
     changed = analysis.shared_projection(ds)
     assert changed is not kept and URIRef(ENT["Atlantis"]) in changed.view.spo and URIRef(ENT["Atlantis"]) not in kept.view.spo
     assert analysis.shared_projection(analysis.UnionView(ds)) is not kept  # a view is projected, never looked up

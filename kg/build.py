@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+from concurrent.futures import Future
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,7 +20,7 @@ from .documents import Document, assign_slugs, find_articles, read_document
 from .errors import DocumentError
 from .export import (
     facts_csv, ox_quads, serialize_gexf, serialize_graphml, serialize_jsonld, serialize_nquads, serialize_trig, serialize_turtle,
-    write_atomic,
+    union_triples, write_atomic,
 )
 from .extract import DocResult, extract_document
 from .lock import locked
@@ -233,7 +235,8 @@ def build(
     Extraction runs on `workers` processes (None: every core) and, unless cache is False,
     reuses the results of unchanged articles from cache_dir (default: out_dir/.kg-cache);
     neither changes a byte of the outputs. shacl_engine: kg/validate.py ENGINES (default
-    rudof); with pyshacl, a large graph is validated in parts on `workers` processes.
+    rudof); a large graph is validated in parts on `workers` processes (spawned for rudof:
+    see kg.validate.validate_graph on scripts that call this).
     """
     from .analysis import shared_projection, summary as analyse
     from .render import render_html
@@ -256,13 +259,24 @@ def build(
         corroboration = corroborate(results, precision_table(pack))
         ds = assemble(results, pack, base_iri=base_iri, corroboration=corroboration)
         quads = ox_quads(ds)  # converted once, for rudof and the three pyoxigraph writers
-        validation = validate_graph(ds, engine=engine, workers=workers, pool=pool, quads=quads)  # in parts when large
+        union = union_triples(quads)  # for rudof, the count and the Turtle file
+        # SHACL (in parts when large) while the files are written: its processes do the work
+        validating = _in_background(validate_graph, ds, engine=engine, workers=workers, pool=pool, triples=union)
         facts = list(corroboration.facts)
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         sources = {r.doc.slug: Path(r.doc.path).name for r in results}
-        projection = shared_projection(ds)  # read once in assemble_dataset; the report, exports and page share it
+        projection = shared_projection(ds)  # read once in assemble; the report, exports and page share it
         analysis = analyse(projection)
+        write_atomic(out / "graph.ttl", serialize_turtle(ds, triples=union))
+        write_atomic(out / "graph.trig", serialize_trig(ds, quads))
+        write_atomic(out / "graph.nq", serialize_nquads(ds, quads))
+        write_atomic(out / "graph.jsonld", serialize_jsonld(ds))
+        write_atomic(out / "facts.csv", facts_csv(facts, pack, sources))
+        write_atomic(out / "graph.graphml", serialize_graphml(projection))
+        write_atomic(out / "graph.gexf", serialize_gexf(projection))
+        render_html(projection, out / "graph.html", title="Defence cooperation graph")
+        validation = validating.result()
 
         summary = BuildSummary(
             out_dir=str(out),
@@ -272,7 +286,7 @@ def build(
             facts_per_relation=dict(sorted(Counter(f.predicate for f in facts).items())),
             facts_per_modality=dict(sorted(Counter(f.modality for f in facts).items())),
             entities=len({t.value for f in facts for t in (f.subject, f.object) if t.kind == "entity"}),
-            triples=len({(q.subject, q.predicate, q.object) for q in quads}),
+            triples=len(union),
             skipped=tuple(sorted(skipped, key=lambda s: s.path)),
             shacl_conforms=validation.conforms,
             shacl_violations=validation.violations,
@@ -282,14 +296,6 @@ def build(
             cached=stats.cached,
             workers=stats.workers,
         )
-        write_atomic(out / "graph.ttl", serialize_turtle(ds, quads))
-        write_atomic(out / "graph.trig", serialize_trig(ds, quads))
-        write_atomic(out / "graph.nq", serialize_nquads(ds, quads))
-        write_atomic(out / "graph.jsonld", serialize_jsonld(ds))
-        write_atomic(out / "facts.csv", facts_csv(facts, pack, sources))
-        write_atomic(out / "graph.graphml", serialize_graphml(projection))
-        write_atomic(out / "graph.gexf", serialize_gexf(projection))
-        render_html(projection, out / "graph.html", title="Defence cooperation graph")
         report = {
             "summary": _summary_dict(summary),
             "rule_pack": {"path": pack.path, "digest": pack.digest},
@@ -304,6 +310,21 @@ def build(
         write_atomic(out / "report.json", json.dumps(report, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
         write_atomic(out / "report.md", report_markdown(summary, report, validation.text))
         return summary
+
+
+def _in_background(fn: Callable, *args, **kwargs) -> Future:
+    """fn(*args, **kwargs) on a daemon thread; its Future gives the result or raises its error.
+    A daemon, so that an interrupted build ends at once instead of waiting for it."""
+    future: Future = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as e:  # handed to whoever asks for the result
+            future.set_exception(e)
+
+    threading.Thread(target=run, name=f"kg-{fn.__name__}", daemon=True).start()
+    return future
 
 
 def _summary_dict(s: BuildSummary) -> dict:

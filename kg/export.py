@@ -158,12 +158,18 @@ def _iris(terms) -> set[str]:
     return out
 
 
-def serialize_turtle(ds: Dataset, quads: list | None = None) -> str:
+def union_triples(quads: list) -> list:
+    """The union of the graphs of :func:`ox_quads`: each triple once, sorted by its N-Triples form."""
+    return sorted({q.triple for q in quads}, key=str)
+
+
+def serialize_turtle(ds: Dataset, quads: list | None = None, *, triples: list | None = None) -> str:
     """The union of the dataset's graphs in Turtle, written by pyoxigraph: each triple once,
-    grouped by subject. quads: ox_quads(ds) if already made."""
+    grouped by subject. quads: ox_quads(ds), or triples: union_triples of them, if already made."""
     import pyoxigraph as ox
 
-    triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads or ox_quads(ds)}, key=str)
+    if triples is None:
+        triples = union_triples(quads or ox_quads(ds))
     prefixes = _prefixes(ds, _iris(x for t in triples for x in (t.subject, t.predicate, t.object)))
     return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")
 

@@ -93,7 +93,7 @@ def worker_pool(workers: int | None, engine: str) -> Iterator:
 
 
 def validate_graph(data, *, engine: str = DEFAULT_ENGINE, workers: int | None = 1, pool=None,
-                   quads: list | None = None) -> ValidationResult:
+                   triples: list | None = None) -> ValidationResult:
     """Validate the union of the triples of a Graph or a Dataset; no inference, no network.
 
     A graph of PART_MIN_TRIPLES or more is validated in parts (see the module's docstring):
@@ -101,8 +101,14 @@ def validate_graph(data, *, engine: str = DEFAULT_ENGINE, workers: int | None = 
     `workers` spawned processes (None: every core; 1: one part after the other in this
     process); with pyshacl when workers > 1, on that many processes. The result is the same.
     pool: a :func:`worker_pool` made earlier, used by pyshacl instead of forking now.
-    quads: data's quads as pyoxigraph Quads (kg.export.ox_quads(data)) if already made; rudof
-    then reads its terms from them instead of converting data's again (pyshacl ignores them).
+    triples: the union of data's graphs as pyoxigraph Triples, each once
+    (kg.export.union_triples(kg.export.ox_quads(data))), if already made; rudof then reads
+    them instead of converting data's terms again (pyshacl ignores them).
+
+    Spawned processes import the caller's main module, as multiprocessing's spawn does: a
+    script that calls this (or kg.build.build) with workers > 1 keeps its top-level work
+    under ``if __name__ == "__main__":``, or each process does that work again before the
+    pool gives up and the parts run in this process.
     """
     from .build import default_workers
 
@@ -110,7 +116,7 @@ def validate_graph(data, *, engine: str = DEFAULT_ENGINE, workers: int | None = 
     workers = max(1, workers or default_workers())
     namespaces = [(str(p), str(n)) for p, n in data.namespaces()]
     if engine == "rudof":
-        return _validate_rudof(_ox_union(data, quads), namespaces, workers)
+        return _validate_rudof(triples if triples is not None else _ox_union(data), namespaces, workers)
     triples = _triples(data)
     split = len(triples) >= PART_MIN_TRIPLES and workers > 1
     parts = _parts(triples, shapes_graph()) if split else None
@@ -226,14 +232,11 @@ def _graph(triples, namespaces) -> Graph:
     return g
 
 
-def _ox_union(data, quads: list | None) -> list:
-    """The union of data's graphs as pyoxigraph Triples, each once: taken from quads
-    (kg.export.ox_quads(data)) when given, else converted from data's rdflib terms."""
-    if quads is None:
-        from .export import ox_triples
+def _ox_union(data) -> list:
+    """The union of data's graphs as pyoxigraph Triples, each once."""
+    from .export import ox_triples
 
-        return ox_triples(_triples(data))
-    return list(dict.fromkeys(q.triple for q in quads))
+    return ox_triples(_triples(data))
 
 
 def _ntriples(triples) -> str:

@@ -1,6 +1,6 @@
 """SHACL validation (kg/validate.py): pyshacl in parts gives the results of one run over the
 whole graph, and the rudof engine gives the results pyshacl gives, in parts on spawned
-processes or in this one, from rdflib terms or from pyoxigraph quads."""
+processes or in this one, from rdflib terms or from pyoxigraph triples."""
 
 from __future__ import annotations
 
@@ -144,7 +144,7 @@ def test_text_lists_results_in_sorted_order():
     assert merged.startswith("Validation Report\nConforms: False\nResults (2):\n")
 
 
-# --- rudof's parts on spawned processes, and from pyoxigraph quads ----------------------------
+# --- rudof's parts on spawned processes, and from pyoxigraph triples ---------------------------
 
 
 def _dataset(g: Graph) -> Dataset:
@@ -184,9 +184,9 @@ def pooled(monkeypatch) -> list[int]:
 @pytest.mark.parametrize("part_triples", [150, 2_000])
 def test_rudof_parts_on_processes_give_the_results_of_one_run(examples_union, monkeypatch, pooled, part_triples):
     """Serial or on two spawned processes, from the Dataset's rdflib terms or from its
-    pyoxigraph quads: the results, the count and the text of one rudof run, and the
+    pyoxigraph triples: the results, the count and the text of one rudof run, and the
     results of pyshacl, on a graph with a fault of every kind."""
-    from kg.export import ox_quads
+    from kg.export import ox_quads, union_triples
 
     ds = _dataset(_broken(examples_union))
     reference = V.validate_graph(ds, engine="pyshacl", workers=1)
@@ -196,27 +196,27 @@ def test_rudof_parts_on_processes_give_the_results_of_one_run(examples_union, mo
     assert _results(whole) == _results(reference)
     monkeypatch.setattr(V, "PART_MIN_TRIPLES", 0)
     monkeypatch.setattr(V, "PART_TRIPLES", part_triples)
-    quads = ox_quads(ds)
+    triples = union_triples(ox_quads(ds))
     runs = {"serial": V.validate_graph(ds, engine="rudof", workers=1),
-            "serial from quads": V.validate_graph(ds, engine="rudof", workers=1, quads=quads),
+            "serial from triples": V.validate_graph(ds, engine="rudof", workers=1, triples=triples),
             "parallel": V.validate_graph(ds, engine="rudof", workers=2),
-            "parallel from quads": V.validate_graph(ds, engine="rudof", workers=2, quads=quads)}
+            "parallel from triples": V.validate_graph(ds, engine="rudof", workers=2, triples=triples)}
     assert len(pooled) == 2 and min(pooled) > 1  # both parallel runs, in several parts
     for name, r in runs.items():
         assert _same(r) == _same(whole), name
 
 
-def test_quads_give_the_results_of_the_dataset(examples_union):
-    """Quads stand for the Dataset's triples with rudof (each triple once, whatever its
+def test_pyoxigraph_triples_give_the_results_of_the_dataset(examples_union):
+    """The union as pyoxigraph Triples stands for the Dataset with rudof (each triple once, whatever its
     graphs), and pyshacl ignores them."""
-    from kg.export import ox_quads
+    from kg.export import ox_quads, union_triples
 
     ds = _dataset(_broken(examples_union))
     plain = V.validate_graph(ds, engine="rudof")
     assert not plain.conforms
-    assert _same(V.validate_graph(ds, engine="rudof", quads=ox_quads(ds))) == _same(plain)
+    assert _same(V.validate_graph(ds, engine="rudof", triples=union_triples(ox_quads(ds)))) == _same(plain)
     reference = V.validate_graph(ds, engine="pyshacl")
-    assert _same(V.validate_graph(ds, engine="pyshacl", quads=[])) == _same(reference)
+    assert _same(V.validate_graph(ds, engine="pyshacl", triples=[])) == _same(reference)
 
 
 def test_parts_are_cut_alike_from_rdflib_and_pyoxigraph_terms(examples_union):

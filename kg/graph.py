@@ -9,6 +9,7 @@ also get the plain triple. See docs/design.md.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from typing import Iterable, Iterator, Mapping
 
 from rdflib import ConjunctiveGraph, Dataset, Literal, URIRef
@@ -34,15 +35,22 @@ def _hash(*parts: object) -> str:
     return hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()[:16]
 
 
+@lru_cache(maxsize=4096)  # a rule pack's few hundred terms, asked for a few times per fact
 def qname_to_iri(qname: str) -> URIRef:
     prefix, local = qname.split(":", 1)
     assert prefix == "kg", qname
     return KG[local]
 
 
+@lru_cache(maxsize=65536)
+def entity_iri(eid: str) -> URIRef:
+    """ENT[eid], made once per entity (an entity is named in many facts and articles)."""
+    return ENT[eid]
+
+
 def term_node(t: Term):
     if t.kind == "entity":
-        return ENT[t.value]
+        return entity_iri(t.value)
     if t.kind == "count":
         return COUNT[t.value]
     if t.kind == "iri":
@@ -141,7 +149,7 @@ def _article_triples(r: DocResult) -> Iterable[tuple]:
     if meta.get("publisher"):
         yield a, DCTERMS.publisher, Literal(meta["publisher"])
     for eid in r.mentions:
-        yield a, SCHEMA.mentions, ENT[eid]
+        yield a, SCHEMA.mentions, entity_iri(eid)
 
 
 def _date_literal(text: str) -> Literal:

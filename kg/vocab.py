@@ -7,15 +7,28 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 BASE = "https://w3id.org/defcoop/"
 
-KG = Namespace(BASE + "ontology#")
-ENT = Namespace(BASE + "id/")
-FACT = Namespace(BASE + "fact/")
-EV = Namespace(BASE + "evidence/")
-ART = Namespace(BASE + "article/")
-COUNT = Namespace(BASE + "count/")
+
+class _Namespace(Namespace):
+    """An rdflib Namespace that keeps each term it makes: ``KG.sentence`` is looked up once,
+    then read like any attribute (rdflib makes the URIRef again on every access, 1.8 µs; a
+    build reads these terms a few times per triple)."""
+
+    def __getattr__(self, name: str):
+        term = super().__getattr__(name)
+        if not name.startswith("_"):
+            self.__dict__[name] = term
+        return term
+
+
+KG = _Namespace(BASE + "ontology#")
+ENT = _Namespace(BASE + "id/")
+FACT = _Namespace(BASE + "fact/")
+EV = _Namespace(BASE + "evidence/")
+ART = _Namespace(BASE + "article/")
+COUNT = _Namespace(BASE + "count/")
 # rdflib 7 binds "schema" to https://schema.org/ by itself; the ontology uses http://schema.org/.
-SCHEMA = Namespace("http://schema.org/")
-WD = Namespace("http://www.wikidata.org/entity/")
+SCHEMA = _Namespace("http://schema.org/")
+WD = _Namespace("http://www.wikidata.org/entity/")
 
 PREFIXES: dict[str, Namespace] = {
     "kg": KG,

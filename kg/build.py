@@ -6,14 +6,16 @@ output is written atomically, and the same input gives byte-identical files.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import threading
 from concurrent.futures import Future
+from contextlib import contextmanager
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from .cache import CACHE_DIRNAME, ExtractionCache, entry_key
 from .documents import Document, assign_slugs, find_articles, read_document
@@ -249,7 +251,7 @@ def build(
     engine = shacl_engine or DEFAULT_ENGINE
     check_engine(engine)
     pack = load_pack(rules)
-    with worker_pool(workers, engine) as pool:  # SHACL's processes, forked while this one is small
+    with worker_pool(workers, engine) as pool, _cyclic_gc_paused():  # SHACL's processes, forked while this one is small
         stats = ExtractStats()
         folder = (Path(cache_dir) if cache_dir else Path(out_dir) / CACHE_DIRNAME) if cache else None
         results, skipped = extract_all(paths, pack, progress, workers=workers, cache_dir=folder, keep_text=False, stats=stats)
@@ -310,6 +312,21 @@ def build(
         write_atomic(out / "report.json", json.dumps(report, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
         write_atomic(out / "report.md", report_markdown(summary, report, validation.text))
         return summary
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Python's cycle collector off for the block, as it was after. A build makes millions of
+    long-lived objects (terms, quads, facts) and few cycles, and each full collection walks
+    every live object again: with it on, a 10 MB build took 1.25x as long, and more the
+    larger the build. Cycles made meanwhile are collected when it is back on."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def _in_background(fn: Callable, *args, **kwargs) -> Future:

@@ -103,3 +103,26 @@ def test_requirements_are_necessary(rx, present, absent):
     assert not all(any(s in absent for s in d) for d in reqs)
     f = Prefilter([compiled])
     assert f.candidates(present) == [0] and f.candidates(absent) == []
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_cycle_collector_is_off_during_a_build_and_as_it_was_after(tmp_path, monkeypatch, enabled):
+    """A build pauses Python's cycle collector (full collections walk every live object
+    again) and leaves it as it found it, also when the build fails."""
+    import gc
+
+    import kg.analysis
+
+    seen = []
+    real = kg.analysis.summary
+    monkeypatch.setattr(kg.analysis, "summary", lambda *a, **k: seen.append(gc.isenabled()) or real(*a, **k))
+    (gc.enable if enabled else gc.disable)()
+    try:
+        build([EXAMPLES], tmp_path / "out", workers=1, cache=False)
+        assert seen == [False] and gc.isenabled() is enabled
+        monkeypatch.setattr(kg.analysis, "summary", lambda *a, **k: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            build([EXAMPLES], tmp_path / "out2", workers=1, cache=False)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()

@@ -8,8 +8,9 @@ Measured, each in a fresh process:
 - extraction (read + clean + split + extract, one process) in MB/s per core, for gazetteers
   of about 500, 5,000 and 50,000 aliases (the default pack, plus synthetic companies), on the
   first --extract-mb MB of each corpus, against raw read + lowercasing of the same files;
-- triples/s into kg's store (rdflib Dataset) against pyoxigraph's bulk load of the same
-  quads, and kg's Turtle writer against pyoxigraph's Turtle serialisation;
+- triples/s into the graph a build holds (kg.graph.Quads; an rdflib Dataset in checkouts
+  before it) against pyoxigraph's bulk load of the same quads, and kg's Turtle writer
+  against pyoxigraph's Turtle serialisation;
 - with KG_BENCH_SHACL=1, SHACL validation of the same triples: pyshacl on 1 and 2
   processes, and rudof (checkouts that have it);
 - end-to-end `kg build` wall time and peak RSS (/usr/bin/time -v; the largest process) on

@@ -205,7 +205,7 @@ def merge_compatible(results: Iterable[DocResult]) -> list[DocResult]:
             replaced.add("kg:quantity")
         quals = [(p, t) for p, t in f.qualifiers if p not in replaced]
         quals += [(prop, terms[(prop, value)]) for prop, value in zip(_VERSION_PROPS, to) if value and prop in replaced]
-        return replace(f, qualifiers=tuple(sorted(set(quals))))
+        return f._replace(qualifiers=tuple(sorted(set(quals))))
 
     return [replace(r, facts=tuple(merge_by_identity(rewrite(f) for f in r.facts))) for r in results]
 
@@ -249,9 +249,9 @@ def confidence(f: Fact, precision: Mapping[str, float], articles: Mapping[str, A
     >>> f = Fact(Term("entity", "A"), "kg:ordered", Term("entity", "B"), "asserted", evidence=(ev("x", 0),))
     >>> confidence(f, {"r": 0.8})
     0.8
-    >>> round(confidence(replace(f, evidence=(ev("x", 0), ev("y", 0), ev("z", 0))), {"r": 0.8}), 6)
+    >>> round(confidence(f._replace(evidence=(ev("x", 0), ev("y", 0), ev("z", 0))), {"r": 0.8}), 6)
     0.992
-    >>> round(confidence(replace(f, evidence=(ev("x", 0), ev("x", 1), ev("x", 2))), {"r": 0.8}), 6)
+    >>> round(confidence(f._replace(evidence=(ev("x", 0), ev("x", 1), ev("x", 2))), {"r": 0.8}), 6)
     0.928
     """
     by_source: dict[str, dict[tuple, float]] = defaultdict(dict)

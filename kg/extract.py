@@ -18,7 +18,7 @@ import bisect
 import itertools
 import re
 from dataclasses import dataclass, field, replace
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from . import timebound
 from .documents import COMMENT, Document, Sentence
@@ -38,8 +38,7 @@ STATUS_RANK = ("threatened", "in_progress", "signed", "enacted", "in_force", "de
 CUE_WINDOW_BEFORE = {"negation": 3, "hedge": 6, "plan": 6}
 
 
-@dataclass(frozen=True, order=True)
-class Term:
+class Term(NamedTuple):
     """A node or literal of a fact: kind entity | literal | count | iri."""
 
     kind: str
@@ -47,8 +46,7 @@ class Term:
     datatype: str | None = None  # xsd local name for literals; party class for counts
 
 
-@dataclass(frozen=True, order=True)
-class Evidence:
+class Evidence(NamedTuple):
     article: str
     path: str
     sentence_index: int
@@ -59,8 +57,11 @@ class Evidence:
     section: str
 
 
-@dataclass(frozen=True)
-class Fact:
+class Fact(NamedTuple):
+    """One fact read in one or more sentences. Facts, their terms and their evidence are
+    tuples: a large build holds and sends between processes hundreds of thousands of them
+    (a tuple is about a third of a frozen dataclass's size and unpickles several times faster)."""
+
     subject: Term
     predicate: str
     object: Term
@@ -551,8 +552,8 @@ def merge_facts(facts: Iterable[Fact]) -> list[Fact]:
         acc[5].update(p for p, _ in new)
         acc[6].update(f.evidence)
         acc[7] += 1
-    return [acc[0] if acc[7] == 1 else replace(acc[0], status=acc[1], type=acc[2], cue=acc[3],
-                                               qualifiers=tuple(sorted(acc[4])), evidence=tuple(sorted(acc[6])))
+    return [acc[0] if acc[7] == 1 else acc[0]._replace(status=acc[1], type=acc[2], cue=acc[3],
+                                                       qualifiers=tuple(sorted(acc[4])), evidence=tuple(sorted(acc[6])))
             for acc in merged.values()]
 
 

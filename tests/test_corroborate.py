@@ -10,7 +10,6 @@ and all three call Alexander Mikheev the director of Rosoboronexport (seen in th
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -431,12 +430,12 @@ def test_an_undated_report_merges_into_a_dated_one_with_its_modifier():
     the undated fact takes the date and its modifier, and the node has two sources."""
     undated = fact("TheWest", "kg:imposedSanctionsOn", "Russia", evidence=(ev("a"),))
     dated = fact("TheWest", "kg:imposedSanctionsOn", "Russia", date="2022-02", evidence=(ev("b"),))
-    dated = replace(dated, qualifiers=tuple(sorted([*dated.qualifiers, ("kg:dateModifier", Term("literal", "after", "string"))])))
+    dated = dated._replace(qualifiers=tuple(sorted([*dated.qualifiers, ("kg:dateModifier", Term("literal", "after", "string"))])))
     a, b = merge_compatible([result("a", undated), result("b", dated)])
     assert fact_iri(a.facts[0]) == fact_iri(b.facts[0])
     assert a.facts[0].qualifier("kg:dateModifier").value == "after" and a.facts[0].date == "2022-02"
     # a different modifier is a different claim
-    other = replace(dated, qualifiers=tuple(sorted([*(q for q in dated.qualifiers if q[0] != "kg:dateModifier"),
+    other = dated._replace(qualifiers=tuple(sorted([*(q for q in dated.qualifiers if q[0] != "kg:dateModifier"),
                                                      ("kg:dateModifier", Term("literal", "by", "string"))])))
     c, d = merge_compatible([result("c", other), result("d", dated)])
     assert fact_iri(c.facts[0]) != fact_iri(d.facts[0])

@@ -32,8 +32,10 @@ results come out in sorted order.
 Reading a large dataset and projecting it is the expensive part, so every function also
 takes a :class:`Projection`: the dataset read once (:func:`projection`), with its fact
 records, entity graph, articles and network measures computed on first use and then kept.
-A build makes one, in :func:`add_analysis_graph`, and hands it to the report, the HTML page
-and the GraphML / GEXF exports (:func:`shared_projection`).
+A build never reads its own RDF back: it makes its Projection from its facts
+(:meth:`Projection.of`, :func:`fact_record`, :func:`entity_nodes`), the same as reading the
+files it writes would give (tests/test_analysis_once.py), and hands it to the report, the
+HTML page and the GraphML / GEXF exports.
 
 >>> from rdflib import Dataset
 >>> G = entity_graph(Dataset())
@@ -45,12 +47,11 @@ from __future__ import annotations
 
 import difflib
 import json
-import weakref
 from collections import Counter, defaultdict
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -59,6 +60,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from .errors import InputError, KGError
+from .graph import ANALYSIS_GRAPH
 from .vocab import COUNT, ENT, KG, MODALITIES, PREFIXES, qname
 from .markdown import md_cell
 
@@ -103,8 +105,7 @@ class Evidence(NamedTuple):
     end: int | None
 
 
-@dataclass(frozen=True)
-class FactRecord:
+class FactRecord(NamedTuple):
     """One fact node of the graph, flattened; ``object`` is an IRI or a literal's lexical form."""
 
     iri: str
@@ -122,6 +123,11 @@ class FactRecord:
     def articles(self) -> tuple[str, ...]:
         """The distinct article IRIs this fact was read in, sorted."""
         return tuple(sorted({e.article for e in self.evidence if e.article}))
+
+    @property
+    def is_edge(self) -> bool:
+        """Whether the fact joins two parties (its object is not a literal)."""
+        return not self.object_is_literal
 
 
 # --- reading the RDF -----------------------------------------------------------------
@@ -372,6 +378,94 @@ def _article_info(g: UnionView, names: dict[str, str]) -> dict[str, dict]:
     return info
 
 
+# --- the same, made from facts (a build never reads its own RDF back) ---------------------
+
+_FACT_FIELD_IRIS = frozenset(map(str, _FACT_FIELDS))
+_MODALITY_BY_IRI = {str(iri): name for name, iri in MODALITIES.items()}
+_RDF_SUBJECT, _RDF_PREDICATE, _RDF_OBJECT = str(RDF.subject), str(RDF.predicate), str(RDF.object)
+_KG_MODALITY, _KG_DATE = str(KG.modality), str(KG.date)
+
+
+def fact_record(node: str, core: Iterable[tuple], evidence: Iterable[Evidence], extra: Iterable[tuple[str, str]] = (),
+                conflicts: Iterable[str] = ()) -> FactRecord:
+    """The :class:`FactRecord` of a fact node from its own triples in plain terms
+    (kg/graph.py :class:`~kg.graph.PlainTerms`; for a fact read in several articles, the
+    union of each article's), its evidence, other (property qname, value) pairs it has
+    elsewhere (its confidence and source count) and its contradiction groups: what
+    :func:`fact_records` reads for the node from the RDF."""
+    from .graph import Lit
+
+    values: dict[str, list] = defaultdict(list)
+    for _s, p, o in core:
+        values[p].append(o)
+
+    def first(p):
+        found = values.get(p)
+        return min(found, key=_plain_key) if found else None
+
+    def text(o) -> str:
+        return o.lexical if isinstance(o, Lit) else o
+
+    obj, modality, date = first(_RDF_OBJECT), first(_KG_MODALITY), first(_KG_DATE)
+    qualifiers = [(qname(p), text(o)) for p, found in values.items() if p not in _FACT_FIELD_IRIS for o in found]
+    return FactRecord(
+        iri=node,
+        subject=text(first(_RDF_SUBJECT)),
+        predicate=qname(text(first(_RDF_PREDICATE))),
+        object=text(obj),
+        object_is_literal=isinstance(obj, Lit),
+        modality=None if modality is None else _MODALITY_BY_IRI.get(modality, _local_name(modality)),
+        date=None if date is None else text(date),
+        evidence=tuple(sorted(set(evidence), key=_evidence_key)),
+        qualifiers=tuple(sorted(set(qualifiers) | set(extra))),
+        conflicts=tuple(sorted(set(conflicts))),
+    )
+
+
+def _plain_key(t) -> tuple:
+    """:func:`_term_key` of the rdflib term a plain term stands for."""
+    if isinstance(t, str):
+        return ("URIRef", t, "", "")
+    return ("Literal", t.lexical, t.datatype or "", t.lang or "")
+
+
+def entity_nodes(pack, entity_ids: Iterable[str], counts: Iterable[str], T) -> dict[str, dict]:
+    """The nodes of the entity graph of a build, from the gazetteer: what :attr:`Projection.nodes`
+    reads from the RDF the build writes (kg/graph.py :func:`~kg.graph.entity_graph_triples`)."""
+    from .graph import COUNT_LABELS
+
+    nodes = {}
+    for eid in entity_ids:
+        e = pack.gazetteer.entities[eid]
+        iri = T.ent(eid)
+        english = sorted(text for lang, text in e.labels.items() if lang.lower().startswith("en"))
+        if english:
+            label = english[0]
+        elif e.labels:
+            label = sorted((lang, text) for lang, text in e.labels.items())[0][1]
+        else:
+            label = _local_name(iri)
+        labels = set(e.labels.values())
+        nodes[iri] = _node_attrs(iri, label, e.cls, labels, set(e.aliases) - labels)
+    for value in counts:
+        n, cls = value.split("-", 1)
+        en, id_ = COUNT_LABELS.get(cls, (cls, cls))
+        iri = T.instance("count", value)
+        nodes[iri] = _node_attrs(iri, f"{n} {en}", COUNT_CLASS, {f"{n} {en}", f"{n} {id_}"}, set())
+    return dict(sorted(nodes.items()))
+
+
+def article_parts(articles: Iterable[tuple[str, str, dict]]) -> tuple[dict[str, str], dict[str, dict]]:
+    """:attr:`Projection.article_names` and :attr:`Projection.article_info` of articles given
+    as (article IRI, file name, metadata), as the RDF a build writes gives them."""
+    names, info = {}, {}
+    for iri, file, meta in sorted(articles):
+        names[iri] = meta.get("title") or file or _local_name(iri)
+        info[iri] = {"name": names[iri], "url": meta.get("url"), "date": meta.get("date"),
+                     "publisher": meta.get("publisher"), "file": file}
+    return names, info
+
+
 # --- the projection ------------------------------------------------------------------
 
 
@@ -391,32 +485,60 @@ def _edge_attrs(f: FactRecord) -> dict:
     return attrs
 
 
-def _entity_graph(g: UnionView, facts: Iterable[FactRecord]) -> nx.MultiDiGraph:
-    """The work of :func:`entity_graph`, done once per :class:`Projection`."""
+def _entity_nodes(g: UnionView, facts: Iterable[FactRecord]) -> dict[str, dict]:
+    """The nodes of :func:`entity_graph` and their attributes, read from the RDF once per
+    :class:`Projection`."""
     nodes = _node_iris(g, facts)
-    literal_facts: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
-    for f in facts:
-        if f.object_is_literal and f.subject in nodes:
-            literal_facts[f.subject].append((f.predicate, f.object, f.modality))
-    G = nx.MultiDiGraph()
+    out = {}
     for iri in sorted(nodes):
         ref = URIRef(iri)
         label = label_of(g, ref)
         labels = {str(v) for v in g.objects(ref, RDFS.label) if isinstance(v, Literal)}
         alt = {str(v) for v in g.objects(ref, SKOS.altLabel) if isinstance(v, Literal)}
-        G.add_node(
-            iri,
-            label=label,
-            cls=_class_of(g, ref),
-            iri=iri,
-            labels=sorted(labels - {label}),
-            aliases=sorted(alt - labels - {label}),
-            literal_facts=sorted(literal_facts.get(iri, []), key=lambda t: (t[0], t[1], t[2] or "")),
-        )
-    edges = [f for f in facts if not f.object_is_literal and f.subject in nodes and f.object in nodes]
-    for f in sorted(edges, key=lambda f: (f.subject, f.object, f.iri)):
+        out[iri] = _node_attrs(iri, label, _class_of(g, ref), labels, alt)
+    return _with_literal_facts(out, facts)
+
+
+def _node_attrs(iri: str, label: str, cls: str, labels: set[str], alt: set[str]) -> dict:
+    return {"label": label, "cls": cls, "iri": iri, "labels": sorted(labels - {label}),
+            "aliases": sorted(alt - labels - {label}), "literal_facts": []}
+
+
+def _with_literal_facts(nodes: dict[str, dict], facts: Iterable[FactRecord]) -> dict[str, dict]:
+    """Each node's ``literal_facts``: (predicate, value, modality) of the facts whose object
+    is a literal (``kg:totalMTCAgreements 14``), sorted."""
+    literal_facts: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
+    for f in facts:
+        if f.object_is_literal and f.subject in nodes:
+            literal_facts[f.subject].append((f.predicate, f.object, f.modality))
+    for iri, found in literal_facts.items():
+        nodes[iri]["literal_facts"] = sorted(found, key=lambda t: (t[0], t[1], t[2] or ""))
+    return nodes
+
+
+def _edges(nodes: dict, facts: Iterable[FactRecord]) -> Iterable[FactRecord]:
+    """The facts that are edges of the entity graph: both parties are nodes."""
+    return (f for f in facts if not f.object_is_literal and f.subject in nodes and f.object in nodes)
+
+
+def _multigraph(nodes: dict[str, dict], facts: Iterable[FactRecord]) -> nx.MultiDiGraph:
+    """The work of :func:`entity_graph`, done once per :class:`Projection`."""
+    G = nx.MultiDiGraph()
+    for iri, attrs in nodes.items():
+        G.add_node(iri, **attrs)
+    for f in sorted(_edges(nodes, facts), key=lambda f: (f.subject, f.object, f.iri)):
         G.add_edge(f.subject, f.object, key=f.iri, **_edge_attrs(f))
     return G
+
+
+def _simple(nodes: dict, facts: Iterable[FactRecord]) -> nx.DiGraph:
+    """:func:`simple_digraph` of the entity graph, made from the facts without it."""
+    weights: Counter = Counter((f.subject, f.object) for f in _edges(nodes, facts))
+    D = nx.DiGraph()
+    D.add_nodes_from(sorted(nodes))
+    for (u, v) in sorted(weights):
+        D.add_edge(u, v, weight=weights[(u, v)])
+    return D
 
 
 def entity_graph(graph) -> nx.MultiDiGraph:
@@ -442,7 +564,7 @@ def simple_digraph(G: nx.MultiDiGraph) -> nx.DiGraph:
     return D
 
 
-def _simple_undirected(G: nx.MultiDiGraph) -> nx.Graph:
+def _simple_undirected(G: nx.MultiDiGraph | nx.DiGraph) -> nx.Graph:
     U = nx.Graph()
     U.add_nodes_from(sorted(G.nodes))
     U.add_edges_from(sorted({tuple(sorted((u, v))) for u, v in G.edges()}))
@@ -456,14 +578,17 @@ class Projection:
     """A dataset read once: its :class:`UnionView` and what the functions here compute from it.
 
     Each part is computed the first time it is asked for and then kept: ``facts`` (as
-    :func:`fact_records`, a tuple), ``graph`` (as :func:`entity_graph`), ``conflicts``
-    (kg:Contradiction IRI -> :class:`Conflict`), ``article_names``,
-    ``article_info``, ``simple`` (:func:`simple_digraph` of ``graph``), ``pagerank`` (of
+    :func:`fact_records`, a tuple), ``nodes`` (the entity graph's nodes and their
+    attributes), ``graph`` (as :func:`entity_graph`), ``conflicts`` (kg:Contradiction IRI
+    -> :class:`Conflict`), ``article_names``, ``article_info``, ``simple``
+    (:func:`simple_digraph` of ``graph``, made from the facts without it), ``pagerank`` (of
     ``simple``), ``centrality`` and ``communities``. Every function of this module (and
     :func:`kg.render.render_page`, :func:`kg.export.projection_for_tools`) takes a
     Projection wherever it takes a graph, and gives the same result as for the graph itself.
     The parts are shared between those callers, so treat them as read-only.
 
+    A build makes its Projection from its facts (:meth:`of`), never holding the dataset,
+    and never makes ``graph`` (one networkx edge per fact) unless a reader asks for it.
     A Projection reflects the dataset when it was made; it does not follow later changes.
 
     >>> from rdflib import Dataset
@@ -475,13 +600,30 @@ class Projection:
     def __init__(self, graph):
         self.view = union_view(graph)
 
+    @classmethod
+    def of(cls, *, nodes: dict[str, dict], facts: Iterable[FactRecord], conflicts: dict[str, Conflict],
+           article_names: dict[str, str], article_info: dict[str, dict], **parts) -> "Projection":
+        """A Projection of given parts, read from no RDF: ``nodes`` as :attr:`nodes` gives them
+        (with their ``literal_facts`` filled in here), ``facts`` sorted by IRI. ``parts`` may
+        preset computed parts (e.g. ``pagerank`` of a larger graph this one is a piece of)."""
+        p = cls.__new__(cls)
+        p.view = None
+        facts = tuple(facts)
+        p.__dict__.update(nodes=_with_literal_facts(nodes, facts), facts=facts, conflicts=conflicts,
+                          article_names=article_names, article_info=article_info, **parts)
+        return p
+
     @cached_property
     def facts(self) -> tuple[FactRecord, ...]:
         return _read_facts(self.view)
 
     @cached_property
+    def nodes(self) -> dict[str, dict]:
+        return _entity_nodes(self.view, self.facts)
+
+    @cached_property
     def graph(self) -> nx.MultiDiGraph:
-        return _entity_graph(self.view, self.facts)
+        return _multigraph(self.nodes, self.facts)
 
     @cached_property
     def conflicts(self) -> dict[str, Conflict]:
@@ -497,7 +639,7 @@ class Projection:
 
     @cached_property
     def simple(self) -> nx.DiGraph:
-        return simple_digraph(self.graph)
+        return _simple(self.nodes, self.facts)
 
     @cached_property
     def pagerank(self) -> dict[str, float]:
@@ -505,49 +647,24 @@ class Projection:
 
     @cached_property
     def centrality(self) -> dict[str, dict]:
-        return _centrality(self.graph, self.simple, self.pagerank)
+        return _centrality(self.simple, self.pagerank)
 
     @cached_property
     def communities(self) -> list[list[str]]:
-        return communities(self.graph)
+        return communities(self.simple)
+
+    def label(self, iri: str) -> str:
+        """The label of a node, or of anything else the dataset labels."""
+        node = self.nodes.get(iri)
+        if node is not None:
+            return node["label"]
+        return label_of(self.view, URIRef(iri)) if self.view is not None else _local_name(iri)
 
 
 def projection(graph) -> Projection:
     """``graph`` (Dataset, Graph or :class:`UnionView`) read into a :class:`Projection`; a
     Projection is returned as it is."""
     return graph if isinstance(graph, Projection) else Projection(graph)
-
-
-# Dataset id -> (weak reference to it, its size when the projection was kept, the projection)
-_KEPT: dict[int, tuple[weakref.ref, int, Projection]] = {}
-
-
-def add_analysis_graph(dataset) -> Projection:
-    """Add :func:`analysis_triples` to ``dataset`` (a Dataset) and keep the projection they
-    were computed from, for :func:`shared_projection`; returns that projection.
-
-    The analysis graph holds scores of the projection's nodes, never a fact, label, class
-    or article, so the projection read before it was added is the projection of the dataset
-    with it (its view gets the analysis triples too). A build thus reads its dataset once.
-    """
-    p = projection(dataset)
-    for quad in analysis_triples(p):
-        dataset.add(quad)
-        p.view._add(*quad[:3])
-    key = id(dataset)
-    _KEPT[key] = (weakref.ref(dataset, lambda _ref: _KEPT.pop(key, None)), len(dataset), p)
-    return p
-
-
-def shared_projection(dataset) -> Projection:
-    """The projection :func:`add_analysis_graph` kept for this very ``dataset``, if the
-    dataset still holds as many triples as then; otherwise a new :func:`projection`."""
-    kept = _KEPT.get(id(dataset))
-    if kept is not None:
-        ref, size, p = kept
-        if ref() is dataset and len(dataset) == size:
-            return p
-    return projection(dataset)
 
 
 # --- measures ------------------------------------------------------------------------
@@ -572,14 +689,16 @@ def centrality(G: nx.MultiDiGraph) -> dict[str, dict]:
     the simple directed graph, normalised.
     """
     D = simple_digraph(G)
-    return _centrality(G, D, pagerank(D))
+    return _centrality(D, pagerank(D))
 
 
-def _centrality(G: nx.MultiDiGraph, D: nx.DiGraph, pr: dict[str, float]) -> dict[str, dict]:
+def _centrality(D: nx.DiGraph, pr: dict[str, float]) -> dict[str, dict]:
+    """Per node of the simple graph D (edge weights: facts): degree (the facts, as the
+    multigraph counts them), PageRank pr and betweenness."""
     bc = nx.betweenness_centrality(D, normalized=True)
     return {
-        n: {"degree": G.degree(n), "pagerank": pr[n], "betweenness": bc[n]}
-        for n in sorted(G.nodes)
+        n: {"degree": D.degree(n, weight="weight"), "pagerank": pr[n], "betweenness": bc[n]}
+        for n in sorted(D.nodes)
     }
 
 
@@ -587,7 +706,7 @@ def _sorted_groups(groups: Iterable[Iterable[str]]) -> list[list[str]]:
     return sorted((sorted(c) for c in groups), key=lambda c: (-len(c), c))
 
 
-def communities(G: nx.MultiDiGraph) -> list[list[str]]:
+def communities(G: nx.MultiDiGraph | nx.DiGraph) -> list[list[str]]:
     """Greedy-modularity communities of the undirected simple graph, largest first.
 
     Each community is a sorted list of IRIs; ties in size are broken by the first IRI.
@@ -599,7 +718,7 @@ def communities(G: nx.MultiDiGraph) -> list[list[str]]:
     return _sorted_groups(nx.community.greedy_modularity_communities(U))
 
 
-def components(G: nx.MultiDiGraph) -> list[list[str]]:
+def components(G: nx.MultiDiGraph | nx.DiGraph) -> list[list[str]]:
     """Weakly connected components, largest first, each a sorted list of IRIs."""
     return _sorted_groups(nx.weakly_connected_components(G))
 
@@ -616,7 +735,6 @@ def timeline(graph) -> list[dict]:
     article IRI, sorted) and ``sources`` (every article it was read in).
     """
     p = projection(graph)
-    g = p.view
     rows = []
     for f in p.facts:
         if f.date is None:
@@ -627,10 +745,10 @@ def timeline(graph) -> list[dict]:
                 "date": f.date,
                 "fact": f.iri,
                 "subject": f.subject,
-                "subject_label": label_of(g, URIRef(f.subject)),
+                "subject_label": p.label(f.subject),
                 "predicate": f.predicate,
                 "object": f.object,
-                "object_label": f.object if f.object_is_literal else label_of(g, URIRef(f.object)),
+                "object_label": f.object if f.object_is_literal else p.label(f.object),
                 "modality": f.modality,
                 "source": articles[0] if articles else None,
                 "sources": articles,
@@ -849,25 +967,24 @@ def summary(graph, *, top: int = 10) -> dict:
     every list in a fixed order, so the same graph always gives the same JSON.
     """
     p = projection(graph)
-    G, facts, cent = p.graph, p.facts, p.centrality
+    nodes, facts, cent = p.nodes, p.facts, p.centrality
     by_rank = sorted(cent, key=lambda n: (-cent[n]["pagerank"], n))
-    labels = nx.get_node_attributes(G, "label")
-    classes = Counter(d["cls"] for _, d in G.nodes(data=True))
+    classes = Counter(d["cls"] for d in nodes.values())
     return {
         "counts": {
-            "nodes": G.number_of_nodes(),
-            "entities": sum(1 for _, d in G.nodes(data=True) if d["cls"] != COUNT_CLASS),
+            "nodes": len(nodes),
+            "entities": sum(1 for d in nodes.values() if d["cls"] != COUNT_CLASS),
             "count_nodes": classes.get(COUNT_CLASS, 0),
             "facts": len(facts),
-            "edges": G.number_of_edges(),
-            "literal_facts": sum(len(d["literal_facts"]) for _, d in G.nodes(data=True)),
+            "edges": sum(w for _u, _v, w in p.simple.edges(data="weight")),
+            "literal_facts": sum(len(d["literal_facts"]) for d in nodes.values()),
             "articles": len(p.article_names),
         },
         "classes": dict(sorted(classes.items())),
         "modalities": dict(sorted(Counter(f.modality or "unknown" for f in facts).items())),
         "predicates": dict(sorted(Counter(f.predicate for f in facts).items())),
         "top_actors": [
-            {"iri": n, "label": labels[n], "pagerank": _round(cent[n]["pagerank"]), "degree": cent[n]["degree"]}
+            {"iri": n, "label": nodes[n]["label"], "pagerank": _round(cent[n]["pagerank"]), "degree": cent[n]["degree"]}
             for n in by_rank[:top]
         ],
         "centrality": {
@@ -875,7 +992,7 @@ def summary(graph, *, top: int = 10) -> dict:
             for n, c in cent.items()
         },
         "communities": [list(c) for c in p.communities],
-        "components": components(G),
+        "components": components(p.simple),
         "timeline": timeline(p),
         "facts_per_source": facts_per_source(p),
     }
@@ -883,44 +1000,51 @@ def summary(graph, *, top: int = 10) -> dict:
 
 # --- the analysis as a report and as triples -----------------------------------------
 
-ANALYSIS_GRAPH = URIRef("https://w3id.org/defcoop/graph/analysis")
 _MD_BEGIN = "<!-- kg analyze: begin -->"
 _MD_END = "<!-- kg analyze: end -->"
 
 
-def _decimal(x: float) -> Literal:
-    return Literal(Decimal(f"{x:.6f}"), datatype=XSD.decimal)
+def _decimal(x: float) -> str:
+    return str(Decimal(f"{x:.6f}"))
 
 
-def analysis_triples(dataset) -> list[tuple]:
-    """The network measures of every node as quads in the named graph :data:`ANALYSIS_GRAPH`.
+def analysis_graph_triples(graph, T) -> Iterator[tuple]:
+    """The network measures of every node, in a family of terms (kg/graph.py): the triples
+    of the named graph :data:`kg.graph.ANALYSIS_GRAPH`.
 
     Per node of :func:`entity_graph`: ``kg:pageRank`` and ``kg:betweenness`` (``xsd:decimal``,
     6 places), ``kg:factCount`` (facts it is a party to, ``xsd:integer``) and
     ``kg:community`` (index of its community in :func:`communities`, 0 the largest). The
     graph node itself says what it is, so a query never mistakes a score for a fact read
-    in an article. Sorted, so serialisations are stable.
+    in an article.
+    """
+    p = projection(graph)
+    cent = p.centrality
+    g, v = T.instance("graph", "analysis"), T.v
+    yield g, v(RDF.type), v(PROV.Entity)
+    yield g, v(RDFS.label), T.lang("Network analysis of the extracted facts (not extracted facts)", "en")
+    yield g, v(RDFS.label), T.lang("Analisis jaringan atas fakta yang diekstraksi (bukan fakta ekstraksi)", "id")
+    for index, members in enumerate(p.communities):
+        for n in members:
+            yield T.iri(n), v(KG.community), T.integer(index)
+    for n, c in cent.items():
+        node = T.iri(n)
+        yield node, v(KG.pageRank), T.typed(_decimal(c["pagerank"]), "decimal", canonical=False)  # six places
+        yield node, v(KG.betweenness), T.typed(_decimal(c["betweenness"]), "decimal", canonical=False)
+        yield node, v(KG.factCount), T.integer(c["degree"])
+
+
+def analysis_triples(dataset) -> list[tuple]:
+    """:func:`analysis_graph_triples` as rdflib quads in :data:`ANALYSIS_GRAPH`, sorted, so
+    serialisations are stable.
 
     >>> from rdflib import Dataset
     >>> analysis_triples(Dataset())[0][3] == ANALYSIS_GRAPH
     True
     """
-    p = projection(dataset)
-    cent = p.centrality
-    g = ANALYSIS_GRAPH
-    quads = [
-        (g, RDF.type, PROV.Entity, g),
-        (g, RDFS.label, Literal("Network analysis of the extracted facts (not extracted facts)", lang="en"), g),
-        (g, RDFS.label, Literal("Analisis jaringan atas fakta yang diekstraksi (bukan fakta ekstraksi)", lang="id"), g),
-    ]
-    for index, members in enumerate(p.communities):
-        for n in members:
-            quads.append((URIRef(n), KG.community, Literal(index, datatype=XSD.integer), g))
-    for n, c in cent.items():
-        ref = URIRef(n)
-        quads.append((ref, KG.pageRank, _decimal(c["pagerank"]), g))
-        quads.append((ref, KG.betweenness, _decimal(c["betweenness"]), g))
-        quads.append((ref, KG.factCount, Literal(c["degree"], datatype=XSD.integer), g))
+    from .graph import RdfTerms
+
+    quads = [(*t, ANALYSIS_GRAPH) for t in analysis_graph_triples(dataset, RdfTerms())]
     return sorted(quads, key=lambda q: tuple(_term_key(t) for t in q))
 
 
@@ -931,15 +1055,14 @@ def analyze(graph, *, path: tuple[str, str] | None = None, top: int = 10) -> dic
     "articles": article IRI -> info}``; JSON-serialisable and deterministic.
     """
     p = projection(graph)
-    G = p.graph
     explained = None
     if path is not None:
         explained = explain_path(p, *path)
     return {
         "analysis": summary(p, top=top),
         "path": explained,
-        "labels": {n: d["label"] for n, d in G.nodes(data=True)},
-        "classes": {n: d["cls"] for n, d in G.nodes(data=True)},
+        "labels": {n: d["label"] for n, d in p.nodes.items()},
+        "classes": {n: d["cls"] for n, d in p.nodes.items()},
         "articles": article_info(p),
     }
 

@@ -58,7 +58,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 import networkx as nx
 
@@ -172,42 +172,93 @@ def _refines(w: tuple, v: tuple) -> bool:
             and all(not v[i] or v[i] == w[i] for i in (1, 2, 3)))
 
 
-def merge_compatible(results: Iterable[DocResult]) -> list[DocResult]:
-    """Rewrite each fact to the unique most specific compatible version of the same claim
-    found in any article (see the module docstring); facts then merge by :func:`identity`."""
-    results = list(results)
-    groups: dict[tuple, set] = defaultdict(set)
-    terms: dict[tuple[str, str], Term] = {}  # (property, value) -> the term stating it
-    for r in results:
-        for f in r.facts:
-            groups[(f.subject, f.predicate, f.object, f.modality)].add(_version(f))
+class Claims:
+    """The versions of every claim (subject, relation, object, modality) read across articles,
+    and the rewrite they imply (see the module docstring): a build adds each article's facts
+    as they are extracted, then asks for the rewrite of each article in turn, so no article's
+    facts need be held meanwhile."""
+
+    def __init__(self) -> None:
+        self.groups: dict[tuple, set] = defaultdict(set)
+        self.terms: dict[tuple[str, str], Term] = {}  # (property, value) -> the term stating it
+        self._targets: dict[tuple, tuple] | None = None
+
+    def add(self, facts: Iterable[Fact]) -> None:
+        for f in facts:
+            self.groups[claim_of(f)].add(_version(f))
             for prop in _VERSION_PROPS:
                 t = f.qualifier(prop)
                 if t is not None:
-                    terms.setdefault((prop, t.value), t)
-    target: dict[tuple, tuple] = {}
-    for g, versions in groups.items():
-        maximal = [w for w in versions if not any(u != w and _refines(u, w) for u in versions)]
-        for v in versions:
-            fits = [w for w in maximal if _refines(w, v)]
-            if len(fits) == 1 and fits[0] != v:
-                target[(*g, v)] = fits[0]
-    if not target:
-        return results
+                    self.terms.setdefault((prop, t.value), t)
+        self._targets = None
 
-    def rewrite(f: Fact) -> Fact:
-        to = target.get((f.subject, f.predicate, f.object, f.modality, _version(f)))
-        if to is None:
+    @property
+    def targets(self) -> dict[tuple, tuple]:
+        """(claim..., version) -> the unique most specific compatible version, for the versions
+        that have one other than themselves."""
+        if self._targets is None:
+            target: dict[tuple, tuple] = {}
+            for g, versions in self.groups.items():
+                if len(versions) == 1:
+                    continue
+                maximal = [w for w in versions if not any(u != w and _refines(u, w) for u in versions)]
+                for v in versions:
+                    fits = [w for w in maximal if _refines(w, v)]
+                    if len(fits) == 1 and fits[0] != v:
+                        target[(*g, v)] = fits[0]
+            self._targets = target
+        return self._targets
+
+    def rewrites_for(self, facts: Iterable[Fact]) -> dict[tuple, tuple]:
+        """The part of :attr:`targets` that facts need, with the terms of the target versions:
+        what :func:`rewrite` needs to rewrite them elsewhere (in another process)."""
+        targets = self.targets
+        out = {}
+        for f in facts:
+            key = (*claim_of(f), _version(f))
+            to = targets.get(key)
+            if to is not None:
+                out[key] = (to, tuple((prop, self.terms[(prop, value)]) for prop, value in zip(_VERSION_PROPS, to) if value))
+        return out
+
+
+def claim_of(f: Fact) -> tuple:
+    """What two reports of one claim share: subject, relation, object, modality."""
+    return (f.subject, f.predicate, f.object, f.modality)
+
+
+def rewrite(facts: Iterable[Fact], rewrites: Mapping[tuple, tuple]) -> list[Fact]:
+    """An article's facts rewritten to the versions ``rewrites`` names
+    (:meth:`Claims.rewrites_for`), then merged by :func:`identity`."""
+    if not rewrites:
+        return merge_by_identity(facts)
+
+    def one(f: Fact) -> Fact:
+        entry = rewrites.get((*claim_of(f), _version(f)))
+        if entry is None:
             return f
+        to, terms = entry
         # the target's date (with its modifier and period) replaces the fact's; its quantity too
         replaced = {"kg:date", "kg:dateModifier", "kg:datePeriod"} if to[0] else set()
         if to[1]:
             replaced.add("kg:quantity")
         quals = [(p, t) for p, t in f.qualifiers if p not in replaced]
-        quals += [(prop, terms[(prop, value)]) for prop, value in zip(_VERSION_PROPS, to) if value and prop in replaced]
+        quals += [(prop, t) for prop, t in terms if prop in replaced]
         return f._replace(qualifiers=tuple(sorted(set(quals))))
 
-    return [replace(r, facts=tuple(merge_by_identity(rewrite(f) for f in r.facts))) for r in results]
+    return merge_by_identity(one(f) for f in facts)
+
+
+def merge_compatible(results: Iterable[DocResult]) -> list[DocResult]:
+    """Rewrite each fact to the unique most specific compatible version of the same claim
+    found in any article (see the module docstring); facts then merge by :func:`identity`."""
+    results = list(results)
+    claims = Claims()
+    for r in results:
+        claims.add(r.facts)
+    if not claims.targets:
+        return results
+    return [replace(r, facts=tuple(rewrite(r.facts, claims.rewrites_for(r.facts)))) for r in results]
 
 
 def merge_by_identity(facts: Iterable[Fact]) -> list[Fact]:
@@ -215,7 +266,26 @@ def merge_by_identity(facts: Iterable[Fact]) -> list[Fact]:
     groups: dict[tuple, list[Fact]] = {}
     for f in facts:
         groups.setdefault(identity(f), []).append(f)
-    return [merge_facts(g)[0] for g in groups.values()]
+    return [g[0] if len(g) == 1 else merge_facts(g)[0] for g in groups.values()]
+
+
+class FactMerger:
+    """Facts of many articles merged by :func:`identity` as they come, article by article
+    (what :func:`merge_by_identity` gives for all of them at once)."""
+
+    def __init__(self) -> None:
+        self._facts: dict[tuple, Fact] = {}
+
+    def add(self, facts: Iterable[Fact]) -> None:
+        merged = self._facts
+        for f in facts:
+            key = identity(f)
+            had = merged.get(key)
+            merged[key] = f if had is None else merge_facts((had, f))[0]
+
+    def facts(self) -> list[Fact]:
+        """The merged facts, in the order first seen."""
+        return list(self._facts.values())
 
 
 # --- confidence ------------------------------------------------------------------------
@@ -381,11 +451,16 @@ def corroborate(results: Iterable[DocResult], precision: Mapping[str, float]) ->
     ``results`` should already have been through :func:`merge_compatible`.
     """
     results = list(results)
-    articles = articles_of(results)
-    facts = merge_by_identity(f for r in results for f in r.facts)
+    return corroborate_facts(merge_by_identity(f for r in results for f in r.facts), articles_of(results), precision)
+
+
+def corroborate_facts(facts: Iterable[Fact], articles: Mapping[str, Article], precision: Mapping[str, float]) -> Corroboration:
+    """:func:`corroborate` of facts already merged by identity (:class:`FactMerger`), read in
+    ``articles`` (slug -> :class:`Article`)."""
+    facts = tuple(facts)
     conf = {identity(f): confidence(f, precision, articles) for f in facts}
     sources = {identity(f): source_count(f, articles) for f in facts}
-    return Corroboration(tuple(facts), conf, sources, tuple(contradictions(facts, articles)), articles)
+    return Corroboration(facts, conf, sources, tuple(contradictions(facts, articles)), dict(articles))
 
 
 def _hash(*parts: object) -> str:
@@ -399,33 +474,49 @@ def _decimal(x: float) -> str:
     return canonical_decimal(f"{x:.4f}")
 
 
-def corroboration_quads(c: Corroboration) -> list[tuple]:
-    """``kg:confidence``, ``kg:sourceCount`` and ``kg:Contradiction`` nodes,
-    in the named graph :data:`CORROBORATION_GRAPH`, each once, in the order of c's facts and
-    groups (the writers sort; sorting here by N3 form cost 1 s at 3 MB)."""
-    from rdflib import Literal
-    from rdflib.namespace import PROV, RDF, RDFS, XSD
+def corroboration_triples(c: Corroboration, T) -> Iterator[tuple]:
+    """``kg:confidence``, ``kg:sourceCount`` and ``kg:Contradiction`` nodes, in a family of
+    terms (kg/graph.py), each once, in the order of c's facts and groups: the triples of the
+    named graph :data:`kg.graph.CORROBORATION_GRAPH`."""
+    from rdflib.namespace import PROV, RDF, RDFS
 
-    from .graph import CORROBORATION_GRAPH as g
-    from .graph import fact_iri
-    from .vocab import FACT, KG
+    from .graph import fact_local
+    from .vocab import KG
 
-    quads = [
-        (g, RDF.type, PROV.Entity, g),
-        (g, RDFS.label, Literal("Corroboration across articles: confidence and contradictions", lang="en"), g),
-        (g, RDFS.label, Literal("Korroborasi antarartikel: tingkat keyakinan dan kontradiksi", lang="id"), g),
-    ]
+    g, v = T.instance("graph", "corroboration"), T.v
+    yield g, v(RDF.type), v(PROV.Entity)
+    yield g, v(RDFS.label), T.lang("Corroboration across articles: confidence and contradictions", "en")
+    yield g, v(RDFS.label), T.lang("Korroborasi antarartikel: tingkat keyakinan dan kontradiksi", "id")
+    confidence_, count = v(KG.confidence), v(KG.sourceCount)
     for f in c.facts:
-        node = fact_iri(f)
-        quads.append((node, KG.confidence, Literal(_decimal(c.confidence[identity(f)]), datatype=XSD.decimal), g))
-        quads.append((node, KG.sourceCount, Literal(c.sources[identity(f)], datatype=XSD.integer), g))
+        node = T.instance("fact", fact_local(f))
+        key = identity(f)
+        yield node, confidence_, T.typed(_decimal(c.confidence[key]), "decimal")
+        yield node, count, T.integer(c.sources[key])
+    for node, members, x in contradiction_nodes(c, T):
+        yield node, v(RDF.type), v(KG.Contradiction)
+        for m in members:
+            yield node, v(KG.conflictingFact), m
+        for k in x.kinds:
+            yield node, v(KG.conflictKind), T.plain(k.value)
+
+
+def contradiction_nodes(c: Corroboration, T) -> Iterator[tuple]:
+    """(node, member fact nodes, Contradiction) of each contradiction group, in a family of terms."""
+    from .graph import fact_local
+    from .vocab import FACT
+
     for x in c.contradictions:
-        members = [fact_iri(f) for f in x.facts]
-        node = FACT["conflict-" + _hash(*members)]
-        quads += [(node, RDF.type, KG.Contradiction, g)]
-        quads += [(node, KG.conflictingFact, m, g) for m in members]
-        quads += [(node, KG.conflictKind, Literal(k.value), g) for k in x.kinds]
-    return list(dict.fromkeys(quads))
+        members = [fact_local(f) for f in x.facts]
+        node = T.instance("fact", "conflict-" + _hash(*(FACT + m for m in members)))  # default-base IRIs: any base names it alike
+        yield node, [T.instance("fact", m) for m in members], x
+
+
+def corroboration_quads(c: Corroboration) -> list[tuple]:
+    """:func:`corroboration_triples` as rdflib quads in the corroboration graph (default base)."""
+    from .graph import CORROBORATION_GRAPH, RdfTerms
+
+    return list(dict.fromkeys((*t, CORROBORATION_GRAPH) for t in corroboration_triples(c, RdfTerms())))
 
 
 # --- the report ------------------------------------------------------------------------

@@ -51,6 +51,36 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise
 
 
+class AtomicWriter:
+    """A file written in pieces and put in place at once: the pieces go to a temporary file
+    beside it (named as :func:`write_atomic` names them, so a killed build's leftovers are
+    removed by the next one, kg/lock.py), which :meth:`commit` renames over the target."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self.tmp = tempfile.mkstemp(prefix="." + self.path.name + ".", suffix=".tmp", dir=self.path.parent)
+        self._fh = os.fdopen(fd, "wb", buffering=1 << 20)
+
+    def write(self, data: str | bytes) -> None:
+        self._fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+
+    def commit(self) -> None:
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+        os.chmod(self.tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are for sharing
+        os.replace(self.tmp, self.path)
+
+    def discard(self) -> None:
+        """Drop the temporary file (the target stays as it was)."""
+        self._fh.close()
+        try:
+            os.unlink(self.tmp)
+        except FileNotFoundError:
+            pass
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -82,6 +112,123 @@ def jsonld_context(graph=None) -> dict:
             if prefix in ctx and prefix in bound:
                 ctx[prefix] = bound[prefix]
     return ctx
+
+
+def prefixes_for_base(base: str | None = None) -> dict[str, str]:
+    """The project's prefixes, with the instance ones (ent:, fact:, ...) under ``base``."""
+    from .iri import namespaces
+    from .vocab import BASE, PREFIXES
+
+    out = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
+    out.update(namespaces(base or BASE))
+    return out
+
+
+def context_for_base(base: str | None = None) -> dict:
+    """:func:`jsonld_context` with the instance prefixes under ``base``."""
+    ctx = jsonld_context()
+    for prefix, ns in prefixes_for_base(base).items():
+        if prefix in ctx:
+            ctx[prefix] = ns
+    return ctx
+
+
+class GraphChunks:
+    """One named graph of plain-term triples (kg/graph.py) as pieces of graph.nq, graph.trig,
+    graph.ttl and graph.jsonld: a build makes each article's pieces on its workers and
+    :class:`DatasetFiles` puts them together. N-Quads lines are sorted; TriG and Turtle are
+    written by pyoxigraph (without the prefix lines, which the file has once); the JSON-LD
+    piece is the graph's object (kg/jsonld.py), keys and nodes sorted, indented to sit in
+    the document's top-level "@graph" list."""
+
+    def __init__(self, prefixes: dict[str, str], context: dict):
+        from .jsonld import JsonLdWriter
+
+        self.prefixes = prefixes
+        self.jsonld_writer = JsonLdWriter(context)
+
+    def nquads(self, name: str, triples: Iterable[tuple]) -> bytes:
+        from .graph import nq_line
+
+        return "".join(sorted({nq_line(s, p, o, name) for s, p, o in triples})).encode("utf-8")
+
+    def trig(self, nquads: bytes) -> bytes:
+        """TriG of one graph's N-Quads (as :meth:`nquads` gives them)."""
+        import pyoxigraph as ox
+
+        if not nquads:
+            return b""
+        return self._body(ox.serialize(ox.parse(nquads, format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.TRIG,
+                                       prefixes=self.prefixes))
+
+    def turtle(self, triples: Iterable[tuple]) -> bytes:
+        """Turtle of plain-term triples, grouped by subject (in N-Triples order)."""
+        import pyoxigraph as ox
+
+        from .graph import nt_line
+
+        text = "".join(sorted({nt_line(s, p, o) for s, p, o in triples})).encode("utf-8")
+        if not text:
+            return b""
+        return self._body(ox.serialize(ox.parse(text, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE,
+                                       prefixes=self.prefixes))
+
+    def jsonld(self, name: str, triples: Iterable[tuple]) -> str:
+        obj = self.jsonld_writer.graph_object(name, triples)
+        if obj is None:
+            return ""
+        text = json.dumps(_stable(json.loads(json.dumps(obj))), indent=2, ensure_ascii=False, sort_keys=True)
+        return "\n".join("    " + line for line in text.split("\n"))
+
+    def header(self) -> bytes:
+        """The prefix lines pyoxigraph writes at the top of a Turtle or TriG file."""
+        return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in self.prefixes.items()).encode("utf-8")
+
+    def _body(self, text: bytes) -> bytes:
+        """pyoxigraph's output without its prefix lines (one per prefix, first)."""
+        lines = text.split(b"\n", len(self.prefixes))
+        if len(lines) <= len(self.prefixes) or not all(line.startswith(b"@prefix ") for line in lines[:-1]):
+            raise RuntimeError("pyoxigraph no longer writes one @prefix line per prefix first; check its version")
+        return lines[-1]
+
+
+class DatasetFiles:
+    """graph.nq, graph.trig, graph.ttl and graph.jsonld written piece by piece (each named
+    graph's pieces from :class:`GraphChunks`), atomically: :meth:`commit` puts all four in
+    place, :meth:`discard` leaves the old ones."""
+
+    NAMES = ("graph.nq", "graph.trig", "graph.ttl", "graph.jsonld")
+
+    def __init__(self, out: Path, chunks: GraphChunks, context: dict):
+        self.files = {name: AtomicWriter(Path(out) / name) for name in self.NAMES}
+        self.chunks = chunks
+        header = chunks.header()
+        self.files["graph.trig"].write(header)
+        self.files["graph.ttl"].write(header)
+        ctx = json.dumps(context, indent=2, ensure_ascii=False, sort_keys=True).replace("\n", "\n  ")
+        self.files["graph.jsonld"].write('{\n  "@context": ' + ctx + ',\n  "@graph": [\n')
+        self._jsonld_items = 0
+
+    def add_graph(self, nquads: bytes, trig: bytes, jsonld: str) -> None:
+        """One named graph's pieces (its Turtle goes to :meth:`add_turtle`: the Turtle file is
+        the union of the graphs, and shares what several graphs hold only once)."""
+        self.files["graph.nq"].write(nquads)
+        self.files["graph.trig"].write(trig)
+        if jsonld:
+            self.files["graph.jsonld"].write((",\n" if self._jsonld_items else "") + jsonld)
+            self._jsonld_items += 1
+
+    def add_turtle(self, turtle: bytes) -> None:
+        self.files["graph.ttl"].write(turtle)
+
+    def commit(self) -> None:
+        self.files["graph.jsonld"].write("\n  ]\n}\n")
+        for f in self.files.values():
+            f.commit()
+
+    def discard(self) -> None:
+        for f in self.files.values():
+            f.discard()
 
 
 def _ox_converter():
@@ -291,6 +438,36 @@ def _plain(value):
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
+_NODE_ATTRS = ("aliases", "cls", "iri", "label", "labels", "literal_facts")
+_EDGE_ATTRS = ("conflicts", "date", "evidence", "modality", "predicate", "qualifiers", "evidence_count", "sentence")
+_LONG = frozenset({"evidence_count"})
+
+
+def tool_nodes(graph) -> Iterable[tuple[str, dict]]:
+    """(IRI, attributes) of each node of ``kg.analysis.entity_graph``, every attribute a
+    string or a number, in IRI order."""
+    from .analysis import projection
+
+    for n, data in projection(graph).nodes.items():
+        yield n, {k: _plain(data[k]) for k in _NODE_ATTRS if k in data}
+
+
+def tool_edges(graph) -> Iterable[tuple[str, str, str, dict]]:
+    """(subject, object, fact IRI, attributes) of each edge of ``kg.analysis.entity_graph``
+    (one per fact between two parties), every attribute a string or a number, plus
+    ``evidence_count`` and ``sentence`` (the first evidence sentence); in (subject, object,
+    fact) order. Made from the fact records, without the networkx graph."""
+    from .analysis import _edge_attrs, _edges, projection
+
+    p = projection(graph)
+    for f in sorted(_edges(p.nodes, p.facts), key=lambda f: (f.subject, f.object, f.iri)):
+        data = _edge_attrs(f)
+        attrs = {k: _plain(x) for k, x in sorted(data.items())}
+        attrs["evidence_count"] = len(f.evidence)
+        attrs["sentence"] = " ".join(str(f.evidence[0][0]).split()) if f.evidence else ""
+        yield f.subject, f.object, f.iri, attrs
+
+
 def projection_for_tools(graph):
     """``kg.analysis.entity_graph`` with every attribute a string or a number, plus
     ``evidence_count`` and ``sentence`` (the first evidence sentence) on each edge.
@@ -299,38 +476,102 @@ def projection_for_tools(graph):
     entity graph is read, not built again)."""
     import networkx as nx
 
-    from .analysis import projection
-
-    G = projection(graph).graph
     H = nx.MultiDiGraph()
-    for n, data in G.nodes(data=True):
-        H.add_node(n, **{k: _plain(v) for k, v in sorted(data.items())})
-    for u, v, key, data in G.edges(keys=True, data=True):
-        attrs = {k: _plain(x) for k, x in sorted(data.items())}
-        evidence = data.get("evidence") or []
-        attrs["evidence_count"] = len(evidence)
-        attrs["sentence"] = " ".join(str(evidence[0][0]).split()) if evidence else ""
+    for n, attrs in tool_nodes(graph):
+        H.add_node(n, **attrs)
+    for u, v, key, attrs in tool_edges(graph):
         H.add_edge(u, v, key=key, **attrs)
     return H
 
 
-def serialize_graphml(graph) -> str:
-    """The entity projection as GraphML (node id and edge id: the IRI of the entity / fact).
+# XML 1.0 cannot hold these characters at all, escaped or not
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(value) -> str:
+    from xml.sax.saxutils import escape
+
+    return escape(_NOT_XML.sub("\ufffd", str(value)))
+
+
+def _xml_attr(value) -> str:
+    from xml.sax.saxutils import quoteattr
+
+    return quoteattr(_NOT_XML.sub("\ufffd", str(value)), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+
+
+def write_graphml(graph, out) -> None:
+    """The entity projection as GraphML (node id and edge id: the IRI of the entity / fact),
+    written to ``out`` (anything with ``write(str)``) node by node and edge by edge, so a
+    graph of any size is written without being held twice. The layout is networkx's
+    (``nx.read_graphml`` reads it back, tests/test_rdf_cli.py).
 
     ``graph``: as for :func:`projection_for_tools`."""
-    import networkx as nx
+    keys = {name: f"d{i}" for i, name in enumerate((*_NODE_ATTRS, *_EDGE_ATTRS))}
+    out.write('<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+              'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n')
+    for kind, names in (("node", _NODE_ATTRS), ("edge", _EDGE_ATTRS)):
+        for name in names:
+            kind_type = "long" if name in _LONG else "string"
+            out.write(f'  <key id="{keys[name]}" for="{kind}" attr.name="{name}" attr.type="{kind_type}" />\n')
+    out.write('  <graph edgedefault="directed">\n')
+    for n, attrs in tool_nodes(graph):
+        out.write(f"    <node id={_xml_attr(n)}>\n")
+        out.write("".join(f'      <data key="{keys[k]}">{_xml_text(v)}</data>\n' for k, v in attrs.items()))
+        out.write("    </node>\n")
+    for u, v, key, attrs in tool_edges(graph):
+        out.write(f"    <edge source={_xml_attr(u)} target={_xml_attr(v)} id={_xml_attr(key)}>\n")
+        out.write("".join(f'      <data key="{keys[k]}">{_xml_text(x)}</data>\n' for k, x in attrs.items()))
+        out.write("    </edge>\n")
+    out.write("  </graph>\n</graphml>\n")
 
-    return "\n".join(nx.generate_graphml(projection_for_tools(graph), encoding="utf-8", prettyprint=True)) + "\n"
+
+def write_gexf(graph, out) -> None:
+    """The entity projection as GEXF 1.2 (Gephi), written to ``out`` node by node and edge by
+    edge; byte-stable (no date). The layout is networkx's (``nx.read_gexf`` reads it back,
+    the fact IRI of an edge in its ``networkx_key`` attribute).
+
+    ``graph``: as for :func:`projection_for_tools`."""
+    from . import __version__
+
+    node_attrs = [a for a in _NODE_ATTRS if a != "label"]  # a node's label is its label attribute
+    edge_attrs = [*_EDGE_ATTRS, "networkx_key"]
+    ids = {name: str(i) for i, name in enumerate((*node_attrs, *edge_attrs))}
+    out.write('<gexf xmlns="http://www.gexf.net/1.2draft" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+              'xsi:schemaLocation="http://www.gexf.net/1.2draft http://www.gexf.net/1.2draft/gexf.xsd" version="1.2">\n')
+    out.write(f"  <meta>\n    <creator>kg {_xml_text(__version__)}</creator>\n  </meta>\n")
+    out.write('  <graph defaultedgetype="directed" mode="static" name="">\n')
+    for kind, names in (("edge", edge_attrs), ("node", node_attrs)):
+        out.write(f'    <attributes mode="static" class="{kind}">\n')
+        for name in names:
+            out.write(f'      <attribute id="{ids[name]}" title="{name}" type="{"long" if name in _LONG else "string"}" />\n')
+        out.write("    </attributes>\n")
+    out.write("    <nodes>\n")
+    for n, attrs in tool_nodes(graph):
+        out.write(f"      <node id={_xml_attr(n)} label={_xml_attr(attrs.get('label', n))}>\n        <attvalues>\n")
+        out.write("".join(f'          <attvalue for="{ids[k]}" value={_xml_attr(v)} />\n' for k, v in attrs.items() if k != "label"))
+        out.write("        </attvalues>\n      </node>\n")
+    out.write("    </nodes>\n    <edges>\n")
+    for i, (u, v, key, attrs) in enumerate(tool_edges(graph)):
+        out.write(f'      <edge source={_xml_attr(u)} target={_xml_attr(v)} id="{i}">\n        <attvalues>\n')
+        attrs = {**attrs, "networkx_key": key}
+        out.write("".join(f'          <attvalue for="{ids[k]}" value={_xml_attr(x)} />\n' for k, x in attrs.items()))
+        out.write("        </attvalues>\n      </edge>\n")
+    out.write("    </edges>\n  </graph>\n</gexf>\n")
+
+
+def serialize_graphml(graph) -> str:
+    """:func:`write_graphml` as a string."""
+    buf = io.StringIO()
+    write_graphml(graph, buf)
+    return buf.getvalue()
 
 
 def serialize_gexf(graph) -> str:
-    """The entity projection as GEXF 1.2 (Gephi), without the writer's date, so it is byte-stable.
-
-    ``graph``: as for :func:`projection_for_tools`."""
-    import networkx as nx
-
-    text = "\n".join(nx.generate_gexf(projection_for_tools(graph), encoding="utf-8", prettyprint=True)) + "\n"
-    return re.sub(r' lastmodifieddate="[0-9-]+"', "", text, count=1)
+    """:func:`write_gexf` as a string."""
+    buf = io.StringIO()
+    write_gexf(graph, buf)
+    return buf.getvalue()
 
 
 def export_graph(source, fmt: str, out: str | Path) -> Path:

@@ -4,13 +4,20 @@ IRIs are derived from content (entity ids, hashes of fact keys and evidence), ne
 blank nodes or counters, so the same input gives the same graph. Facts are n-ary nodes
 (rdf:subject/predicate/object plus qualifiers and provenance); asserted and reported facts
 also get the plain triple. See docs/design.md.
+
+Which triples a fact, its evidence, an article or an entity makes is written once, here,
+over a *family of terms* (:class:`RdfTerms`: rdflib terms, for library users and SPARQL;
+:class:`PlainTerms`: plain strings and tuples, which a build makes and prints as N-Quads
+without an object per term). Both make the same RDF: a plain term printed by :func:`nt` is
+what pyoxigraph prints for the rdflib term (tests/test_graph_families.py compares them). Instance IRIs hang off a base IRI
+(kg/iri.py); the ontology's own terms never move.
 """
 
 from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from typing import Iterable, Iterator, Mapping
+from typing import Iterable, Iterator, Mapping, NamedTuple
 
 from rdflib import ConjunctiveGraph, Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
@@ -22,6 +29,7 @@ from .vocab import ART, BASE, COUNT, ENT, EV, FACT, KG, MODALITIES, SCHEMA, STAT
 ENTITY_GRAPH = URIRef(BASE + "graph/entities")
 # confidence, source counts and contradictions, computed across articles (kg/corroborate.py)
 CORROBORATION_GRAPH = URIRef(BASE + "graph/corroboration")
+ANALYSIS_GRAPH = URIRef(BASE + "graph/analysis")  # network measures (kg/analysis.py)
 COUNT_LABELS = {
     "Country": ("countries", "negara"),
     "Organization": ("organisations", "organisasi"),
@@ -49,17 +57,8 @@ def entity_iri(eid: str) -> URIRef:
 
 
 def term_node(t: Term):
-    if t.kind == "entity":
-        return entity_iri(t.value)
-    if t.kind == "count":
-        return COUNT[t.value]
-    if t.kind == "iri":
-        return qname_to_iri(t.value)
-    if t.datatype in (None, "string"):
-        return Literal(t.value)
-    if t.datatype == "decimal":  # canonical form: "40" would come back from Turtle as 40.0
-        return Literal(canonical_decimal(t.value), datatype=XSD.decimal)
-    return Literal(t.value, datatype=XSD[t.datatype])
+    """A fact's term as an rdflib term under the default base."""
+    return _DEFAULT_RDF.term(t)
 
 
 def canonical_decimal(text: str) -> str:
@@ -82,118 +81,362 @@ def canonical_decimal(text: str) -> str:
 IDENTITY_QUALIFIERS = (("kg:quantity", "quantity"), ("kg:dateModifier", "dateModifier"), ("kg:datePeriod", "datePeriod"))
 
 
-def fact_iri(f: Fact) -> URIRef:
-    """The hash of subject, predicate, object, date, modality and, when given, the
-    IDENTITY_QUALIFIERS."""
+def fact_local(f: Fact) -> str:
+    """The local part of a fact's IRI: the hash of subject, predicate, object, date,
+    modality and, when given, the IDENTITY_QUALIFIERS."""
     s, p, o, date, modality = f.key
     extra = [f"{name}={t.value}" for prop, name in IDENTITY_QUALIFIERS if (t := f.qualifier(prop)) is not None]
-    return FACT[_hash(s, p, o, date, modality, *extra)]
+    return _hash(s, p, o, date, modality, *extra)
+
+
+def fact_iri(f: Fact) -> URIRef:
+    """The fact's IRI under the default base (:func:`fact_local`)."""
+    return FACT[fact_local(f)]
+
+
+def evidence_local(f: Fact, e) -> str:
+    return _hash(e.article, e.start, e.end, e.rule, f.key)
 
 
 def article_iri(slug: str) -> URIRef:
     return ART[slug]
 
 
-def _fact_triples(f: Fact) -> Iterable[tuple]:
-    node = fact_iri(f)
-    pred = qname_to_iri(f.predicate)
-    s, o = term_node(f.subject), term_node(f.object)
-    yield node, RDF.type, KG.Fact
+# --- families of terms -----------------------------------------------------------------
+
+
+class RdfTerms:
+    """The model's terms as rdflib terms, instance IRIs under ``base``."""
+
+    def __init__(self, base: str = BASE):
+        self.base = base
+        self._ns = {kind: base + path for kind, path in _INSTANCE_PATHS.items()}
+        self._ent: dict[str, object] = {}
+        self._voc: dict = {}
+        self._typed: dict = {}
+
+    # vocabulary (never moves) and instance IRIs
+    def v(self, iri: URIRef):
+        """A term of a fixed vocabulary (rdf:, kg:, prov:, ...) in this family."""
+        return iri
+
+    def kg(self, local: str):
+        return self.v(KG[local])
+
+    def ent(self, eid: str):
+        got = self._ent.get(eid)
+        if got is None:
+            got = self._ent[eid] = self.iri(self._ns["ent"] + eid)
+        return got
+
+    def instance(self, kind: str, local: str):
+        """An instance IRI: kind one of fact, ev, art, count, graph (local parts are IRI-safe:
+        hashes, slugs, entity ids, counts)."""
+        return self.iri(self._ns[kind] + local)
+
+    def iri(self, iri: str):
+        return URIRef(iri)
+
+    # literals
+    def plain(self, text: str):
+        return Literal(text)
+
+    def lang(self, text: str, tag: str):
+        return Literal(text, lang=tag)
+
+    def integer(self, n: int):
+        return Literal(n)
+
+    def typed(self, lexical: str, xsd_local: str, *, canonical: bool = True):
+        """A literal of an xsd datatype, its lexical form normalised as rdflib does; a decimal
+        in its canonical form unless canonical is False (a fixed number of places)."""
+        key = (lexical, xsd_local, canonical)
+        got = self._typed.get(key)
+        if got is None:
+            got = self._typed[key] = self._make_typed(lexical, xsd_local, canonical)
+        return got
+
+    def _make_typed(self, lexical: str, xsd_local: str, canonical: bool = True):
+        if xsd_local == "decimal" and canonical:  # canonical form: "40" would come back from Turtle as 40.0
+            return Literal(canonical_decimal(lexical), datatype=XSD.decimal)
+        return Literal(lexical, datatype=XSD[xsd_local])
+
+    def term(self, t: Term):
+        """A fact's term: an entity, a count node, a kg: IRI or a literal."""
+        if t.kind == "entity":
+            return self.ent(t.value)
+        if t.kind == "count":
+            return self.instance("count", t.value)
+        if t.kind == "iri":
+            return self.v(qname_to_iri(t.value))
+        if t.datatype in (None, "string"):
+            return self.plain(t.value)
+        return self.typed(t.value, t.datatype)
+
+
+class Lit(NamedTuple):
+    """A literal of :class:`PlainTerms`: its lexical form, datatype IRI (None for a plain
+    string) and language tag."""
+
+    lexical: str
+    datatype: str | None = None
+    lang: str | None = None
+
+
+_XSD_INTEGER = str(XSD.integer)
+
+
+class PlainTerms(RdfTerms):
+    """The same terms as plain Python values: an IRI is its ``str``, a literal a :class:`Lit`
+    (typed literals with rdflib's normalised lexical form). What a build makes, at a fraction
+    of rdflib's cost per term; :func:`nt` prints a term as N-Triples (pyoxigraph's escapes),
+    which is what pyoxigraph prints for the rdflib term."""
+
+    def v(self, iri: URIRef):
+        got = self._voc.get(iri)
+        if got is None:
+            got = self._voc[iri] = str(iri)
+        return got
+
+    def iri(self, iri: str):
+        return iri
+
+    def plain(self, text: str):
+        return Lit(text)
+
+    def lang(self, text: str, tag: str):
+        return Lit(text, None, tag)
+
+    def integer(self, n: int):
+        return Lit(str(int(n)), _XSD_INTEGER)
+
+    def _make_typed(self, lexical: str, xsd_local: str, canonical: bool = True):
+        lit = super()._make_typed(lexical, xsd_local, canonical)
+        return Lit(str(lit), str(lit.datatype))
+
+
+def nt(term) -> str:
+    """A :class:`PlainTerms` term as N-Triples text: ``<iri>``, ``"text"``, ``"5"^^<...#integer>``."""
+    if type(term) is str:
+        return f"<{term}>"
+    lexical, datatype, lang = term
+    if datatype == _XSD_INTEGER:
+        return f'"{lexical}"^^<{_XSD_INTEGER}>'
+    return _nt_literal(lexical, datatype, lang)
+
+
+@lru_cache(maxsize=8192)  # rule ids, sections, dates, labels come back often; sentences rarely
+def _nt_literal(lexical: str, datatype: str | None, lang: str | None) -> str:
+    import pyoxigraph as ox
+
+    if lang:
+        return str(ox.Literal(lexical, language=lang))
+    if datatype:
+        return str(ox.Literal(lexical, datatype=ox.NamedNode(datatype)))
+    return str(ox.Literal(lexical))
+
+
+def to_rdflib(term):
+    """A :class:`PlainTerms` term as the rdflib term it stands for."""
+    if type(term) is str:
+        return URIRef(term)
+    return Literal(term.lexical, lang=term.lang, datatype=URIRef(term.datatype) if term.datatype else None)
+
+
+def nq_line(s, p, o, g) -> str:
+    """One N-Quads line of PlainTerms terms (the graph name an IRI)."""
+    return f"{nt(s)} {nt(p)} {nt(o)} <{g}> .\n"
+
+
+def nt_line(s, p, o) -> str:
+    """One N-Triples line of PlainTerms terms."""
+    return f"{nt(s)} {nt(p)} {nt(o)} .\n"
+
+
+_INSTANCE_PATHS = {"ent": "id/", "fact": "fact/", "ev": "evidence/", "art": "article/", "count": "count/", "graph": "graph/"}
+_DEFAULT_RDF = RdfTerms()
+
+
+# --- the model: which triples each thing makes ----------------------------------------
+
+
+def fact_core_triples(f: Fact, T, node=None) -> Iterator[tuple]:
+    """The fact node's own triples (types, subject, predicate, object, modality, status, cue,
+    qualifiers); not its evidence, not the plain triple (:func:`plain_triple`)."""
+    node = node or T.instance("fact", fact_local(f))
+    v = T.v
+    yield node, v(RDF.type), v(KG.Fact)
     if f.type:
-        yield node, RDF.type, qname_to_iri(f.type)
-    yield node, RDF.subject, s
-    yield node, RDF.predicate, pred
-    yield node, RDF.object, o
-    yield node, KG.modality, MODALITIES[f.modality]
+        yield node, v(RDF.type), v(qname_to_iri(f.type))
+    yield node, v(RDF.subject), T.term(f.subject)
+    yield node, v(RDF.predicate), v(qname_to_iri(f.predicate))
+    yield node, v(RDF.object), T.term(f.object)
+    yield node, v(KG.modality), v(MODALITIES[f.modality])
     if f.status:
-        yield node, KG.status, STATUSES[f.status]
+        yield node, v(KG.status), v(STATUSES[f.status])
     if f.cue:
-        yield node, KG.cue, Literal(f.cue)
+        yield node, v(KG.cue), T.plain(f.cue)
     for prop, t in f.qualifiers:
-        yield node, qname_to_iri(prop), term_node(t)
+        yield node, v(qname_to_iri(prop)), T.term(t)
+
+
+def plain_triple(f: Fact, T) -> tuple | None:
+    """subject predicate object, for the facts that are taken as true (asserted, reported)."""
     if f.modality in TRUTHY_MODALITIES:
-        yield s, pred, o
+        return T.term(f.subject), T.v(qname_to_iri(f.predicate)), T.term(f.object)
+    return None
 
 
-def _evidence_triples(f: Fact, slug: str) -> Iterable[tuple]:
-    node = fact_iri(f)
+def evidence_triples(f: Fact, slug: str, T, node=None) -> Iterator[tuple]:
+    """The fact's evidence read in article ``slug``: one node per sentence and rule."""
+    node = node or T.instance("fact", fact_local(f))
+    v = T.v
+    article = T.instance("art", slug)
     for e in f.evidence:
         if e.article != slug:
             continue
-        ev = EV[_hash(e.article, e.start, e.end, e.rule, f.key)]
-        yield node, PROV.wasDerivedFrom, ev
-        yield ev, RDF.type, KG.Evidence
-        yield ev, KG.article, article_iri(e.article)
-        yield ev, KG.sentence, Literal(e.sentence)
-        yield ev, KG.sentenceIndex, Literal(e.sentence_index)
-        yield ev, KG.startOffset, Literal(e.start)
-        yield ev, KG.endOffset, Literal(e.end)
-        yield ev, KG.rule, Literal(e.rule)
-        yield ev, KG.section, Literal(e.section)
+        ev = T.instance("ev", evidence_local(f, e))
+        yield node, v(PROV.wasDerivedFrom), ev
+        yield ev, v(RDF.type), v(KG.Evidence)
+        yield ev, v(KG.article), article
+        yield ev, v(KG.sentence), T.plain(e.sentence)
+        yield ev, v(KG.sentenceIndex), T.integer(e.sentence_index)
+        yield ev, v(KG.startOffset), T.integer(e.start)
+        yield ev, v(KG.endOffset), T.integer(e.end)
+        yield ev, v(KG.rule), T.plain(e.rule)
+        yield ev, v(KG.section), T.plain(e.section)
 
 
-def _article_triples(r: DocResult) -> Iterable[tuple]:
-    a = article_iri(r.doc.slug)
+def article_triples(r: DocResult, T) -> Iterator[tuple]:
+    """The article node: type, file name, the metadata it came with, the entities it names."""
+    a = T.instance("art", r.doc.slug)
+    v = T.v
     meta = r.doc.meta
-    yield a, RDF.type, KG.Article
-    yield a, RDF.type, SCHEMA.NewsArticle
-    yield a, KG.fileName, Literal(r.doc.path.replace("\\", "/").rsplit("/", 1)[-1])
+    yield a, v(RDF.type), v(KG.Article)
+    yield a, v(RDF.type), v(SCHEMA.NewsArticle)
+    yield a, v(KG.fileName), T.plain(r.doc.path.replace("\\", "/").rsplit("/", 1)[-1])
     if meta.get("title"):
-        yield a, DCTERMS.title, Literal(meta["title"])
+        yield a, v(DCTERMS.title), T.plain(meta["title"])
     if meta.get("url"):
-        yield a, DCTERMS.source, Literal(meta["url"], datatype=XSD.anyURI)
+        yield a, v(DCTERMS.source), T.typed(meta["url"], "anyURI")
     if meta.get("date"):
-        yield a, DCTERMS.date, _date_literal(meta["date"])
+        date = meta["date"]
+        yield a, v(DCTERMS.date), T.typed(date, "date") if _is_iso_date(date) else T.plain(date)
     if meta.get("language"):
-        yield a, DCTERMS.language, Literal(meta["language"])
+        yield a, v(DCTERMS.language), T.plain(meta["language"])
     if meta.get("publisher"):
-        yield a, DCTERMS.publisher, Literal(meta["publisher"])
+        yield a, v(DCTERMS.publisher), T.plain(meta["publisher"])
     for eid in r.mentions:
-        yield a, SCHEMA.mentions, entity_iri(eid)
+        yield a, v(SCHEMA.mentions), T.ent(eid)
 
 
-def _date_literal(text: str) -> Literal:
-    import re
-
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return Literal(text, datatype=XSD.date)
-    return Literal(text)
+def _is_iso_date(text: str) -> bool:
+    return len(text) == 10 and text[4] == text[7] == "-" and (text[:4] + text[5:7] + text[8:]).isdigit() and text.isascii()
 
 
-def _entity_triples(pack: RulePack, ids: set[str]) -> Iterable[tuple]:
+def entity_triples(pack: RulePack, ids: Iterable[str], T) -> Iterator[tuple]:
+    """The gazetteer's description of each entity: class, labels, aliases, Wikidata id."""
+    v = T.v
     for eid in sorted(ids):
         e = pack.gazetteer.entities[eid]
-        node = ENT[eid]
-        yield node, RDF.type, KG[e.cls]
+        node = T.ent(eid)
+        yield node, v(RDF.type), v(KG[e.cls])
         for lang, label in sorted(e.labels.items()):
-            yield node, RDFS.label, Literal(label, lang=lang)
+            yield node, v(RDFS.label), T.lang(label, lang)
         labels = set(e.labels.values())
         for alias in sorted(set(e.aliases) - labels):
-            yield node, SKOS.altLabel, Literal(alias)
+            yield node, v(SKOS.altLabel), T.plain(alias)
         if e.wikidata:
-            yield node, OWL.sameAs, WD[e.wikidata]
+            yield node, v(OWL.sameAs), T.v(WD[e.wikidata])
 
 
-def _count_triples(t: Term) -> Iterable[tuple]:
-    n, cls = t.value.split("-", 1)
-    node = COUNT[t.value]
+def count_triples(value: str, T) -> Iterator[tuple]:
+    """An unnamed group of parties ("8-Country": eight countries)."""
+    n, cls = value.split("-", 1)
+    node = T.instance("count", value)
     en, id_ = COUNT_LABELS.get(cls, (cls, cls))
-    yield node, RDF.type, KG.UnnamedParties
-    yield node, KG["count"], Literal(int(n))
-    yield node, KG.partyClass, KG[cls]
-    yield node, RDFS.label, Literal(f"{n} {en}", lang="en")
-    yield node, RDFS.label, Literal(f"{n} {id_}", lang="id")
+    v = T.v
+    yield node, v(RDF.type), v(KG.UnnamedParties)
+    yield node, v(KG["count"]), T.integer(int(n))
+    yield node, v(KG.partyClass), v(KG[cls])
+    yield node, v(RDFS.label), T.lang(f"{n} {en}", "en")
+    yield node, v(RDFS.label), T.lang(f"{n} {id_}", "id")
+
+
+def fact_terms(f: Fact) -> Iterator[Term]:
+    """Every term of a fact: subject, object and qualifier values."""
+    yield f.subject
+    yield f.object
+    for _p, t in f.qualifiers:
+        yield t
+
+
+class ArticleGraph:
+    """The triples of one article's named graph, by part, each once, in the order made:
+    ``article`` (the article node and its evidence nodes), ``facts`` (fact identity ->
+    its node's own triples), ``plain`` ((subject, predicate, object) of a true fact -> its
+    plain triple). A build writes
+    them all into the article's graph; the union (graph.ttl) takes the facts and plain
+    triples that several articles share only once (kg/build.py)."""
+
+    def __init__(self, r: DocResult, T):
+        from .corroborate import identity
+
+        self.slug = r.doc.slug
+        self.name = T.instance("art", r.doc.slug)
+        article: dict[tuple, None] = dict.fromkeys(article_triples(r, T))
+        facts: dict[tuple, dict[tuple, None]] = {}
+        plain: dict[tuple, tuple] = {}
+        for f in r.facts:
+            node = T.instance("fact", fact_local(f))
+            own = facts.setdefault(identity(f), {})
+            own.update(dict.fromkeys(fact_core_triples(f, T, node)))
+            t = plain_triple(f, T)
+            if t is not None:
+                plain.setdefault((f.subject, f.predicate, f.object), t)
+            article.update(dict.fromkeys(evidence_triples(f, r.doc.slug, T, node)))
+        self.article, self.facts, self.plain = article, facts, plain
+
+    def triples(self) -> Iterator[tuple]:
+        """Every triple of the graph once."""
+        seen: dict[tuple, None] = dict(self.article)
+        for own in self.facts.values():
+            seen.update(own)
+        seen.update(dict.fromkeys(self.plain.values()))
+        return iter(seen)
+
+
+def counts_of(results: Iterable[DocResult]) -> list[str]:
+    """The count values ("8-Country") named in the facts of results, sorted."""
+    return sorted({t.value for r in results for f in r.facts for t in fact_terms(f) if t.kind == "count"})
+
+
+def entities_of(results: Iterable[DocResult]) -> set[str]:
+    """The entity ids an entity graph describes: those the articles name and those in facts."""
+    ids: set[str] = set()
+    for r in results:
+        ids.update(r.mentions)
+        ids.update(t.value for f in r.facts for t in fact_terms(f) if t.kind == "entity")
+    return ids
+
+
+def entity_graph_triples(pack: RulePack, entity_ids: Iterable[str], counts: Iterable[str], T) -> Iterator[tuple]:
+    """The triples of the entity graph: the count nodes, then the entities' descriptions."""
+    for value in counts:
+        yield from count_triples(value, T)
+    yield from entity_triples(pack, entity_ids, T)
+
+
+# --- a dataset held as quads ------------------------------------------------------------
 
 
 class Quads:
     """A dataset held as its quads (s, p, o, graph IRI) of rdflib terms, each once, in the
-    order added: what a build makes, validates, analyses and writes.
+    order added: what :func:`kg.build.assemble` gives library users, and what the writers,
+    the validation and the analysis of kg read wherever they read a Dataset.
 
-    A build reads its dataset whole and never looks a triple up, so rdflib's Dataset, whose
-    store indexes every triple three ways in every graph, was its largest cost: adding the
-    250,000 quads of a 3 MB corpus took 8-11 s, and reading them back out again had to go
-    graph by graph (:func:`dataset_quads`). The readers of kg (the writers in kg/export.py,
-    kg/analysis.py, kg/validate.py, kg/iri.py) take a Quads wherever they take a Dataset;
+    A dataset read whole and never looked up needs no rdflib Dataset (a store indexing every
+    triple three ways in every graph): adding the 250,000 quads of a 3 MB corpus took 8-11 s.
     :meth:`to_dataset` gives an rdflib Dataset for anything else (rdflib's SPARQL, its
     serialisers). Prefixes are those :func:`kg.vocab.bind_prefixes` gives a Dataset.
     """
@@ -261,30 +504,20 @@ def dataset_quads(ds) -> Iterable[tuple]:
             yield s, p, o, name
 
 
-def build_quads(results: Iterable[DocResult], pack: RulePack) -> Quads:
+def build_quads(results: Iterable[DocResult], pack: RulePack, T: RdfTerms | None = None) -> Quads:
     """One named graph per article (facts, evidence, article metadata) and one for entities,
     in the results' order (deterministic; the writers sort)."""
+    T = T or _DEFAULT_RDF
+    results = list(results)
     out = Quads()
     add = out.add
-    entity_ids: set[str] = set()
     for r in results:
-        g = article_iri(r.doc.slug)
-        entity_ids.update(r.mentions)
-        for t in _article_triples(r):
+        g = T.instance("art", r.doc.slug)
+        for t in ArticleGraph(r, T).triples():
             add((*t, g))
-        for f in r.facts:
-            for term in (f.subject, f.object, *(t for _, t in f.qualifiers)):
-                if term.kind == "entity":
-                    entity_ids.add(term.value)
-                elif term.kind == "count":
-                    for t in _count_triples(term):
-                        add((*t, ENTITY_GRAPH))
-            for t in _fact_triples(f):
-                add((*t, g))
-            for t in _evidence_triples(f, r.doc.slug):
-                add((*t, g))
-    for t in _entity_triples(pack, entity_ids):
-        add((*t, ENTITY_GRAPH))
+    entities = T.instance("graph", "entities")
+    for t in entity_graph_triples(pack, entities_of(results), counts_of(results), T):
+        add((*t, entities))
     return out
 
 

@@ -131,6 +131,30 @@ def validate_graph(data, *, engine: str = DEFAULT_ENGINE, workers: int | None = 
     return _merge_parts(outcomes)
 
 
+def validate_ntriples(text: str, *, engine: str = DEFAULT_ENGINE, workers: int | None = 1,
+                      namespaces: list[tuple[str, str]] | None = None) -> ValidationResult:
+    """:func:`validate_graph` of a graph given as N-Triples text (a build hands over what it
+    validates this way: it never holds the graph as rdflib terms). namespaces: (prefix, IRI)
+    pairs for the report's text; default the project's."""
+    from .build import default_workers
+    from .vocab import PREFIXES
+
+    check_engine(engine)
+    workers = max(1, workers or default_workers())
+    namespaces = namespaces if namespaces is not None else [(p, str(ns)) for p, ns in PREFIXES.items()]
+    if engine == "rudof":
+        import pyoxigraph as ox
+
+        triples = [q.triple for q in ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)]
+        return _validate_rudof(triples, namespaces, workers)
+    g = Graph()
+    for prefix, ns in namespaces:
+        g.bind(prefix, ns, override=True, replace=True)
+    g.parse(data=text, format="nt")
+    with worker_pool(workers, engine) as pool:
+        return validate_graph(g, engine=engine, workers=workers, pool=pool)
+
+
 def _validate_rudof(triples: list, namespaces, workers: int) -> ValidationResult:
     """rudof over pyoxigraph Triples (each once): in one run when the graph is small or cannot
     be split, else part by part, on up to `workers` spawned processes."""

@@ -44,8 +44,8 @@ from rdflib import URIRef
 from .cache import CACHE_DIRNAME, ExtractionCache, entry_key
 from .documents import Document, assign_slugs, find_articles, read_document, shown
 from .errors import DocumentError, InputError
-from .export import DatasetFiles, GraphChunks, context_for_base, facts_csv, prefixes_for_base, write_atomic, write_gexf, write_graphml
-from .extract import DocResult, Fact, extract_document
+from .export import DatasetFiles, GraphChunks, context_for_base, prefixes_for_base, write_atomic
+from .extract import DocResult, Evidence, Fact, extract_document
 from .graph import (
     ArticleGraph, PlainTerms, Quads, counts_of, entities_of, entity_graph_triples, fact_core_triples, nt_line, to_rdflib,
 )
@@ -61,7 +61,7 @@ OUTPUTS = ("graph.ttl", "graph.trig", "graph.nq", "graph.jsonld", "facts.csv", "
 # SHACL modes: every article, a sample of the articles of a large build, or none
 SHACL_MODES = ("auto", "full", "sample", "off")
 # "auto" validates everything up to this many facts and a sample of about this many above
-SHACL_SAMPLE_FACTS = 20_000
+SHACL_SAMPLE_FACTS = 5_000
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,7 @@ class BuildSummary:
     cached: int = 0  # articles taken from the extraction cache (not in the report: outputs do not depend on it)
     workers: int = 1
     shacl_scope: str = "all"  # what SHACL validated: "all", "none" or "N of M articles"
+    timings: dict = field(default_factory=dict, compare=False)  # phase -> seconds (wall), in order
 
 
 Progress = Callable[[int, int, str], None]
@@ -356,18 +357,23 @@ class _Digest:
     skipped: Skipped | None = None
     name: str = ""  # the file's name as the graph records it (kg:fileName)
     meta: dict = field(default_factory=dict)
-    claims: tuple[Fact, ...] = ()  # its facts reduced to what the plan reads (kg/corroborate.py Claims)
+    claims: tuple[Fact, ...] = ()  # its facts reduced to what the plan reads (:func:`_claim`)
     entities: frozenset = frozenset()
     counts: tuple[str, ...] = ()
     unmatched: tuple[tuple[int, int, str], ...] = ()  # (start, end, sentence) of sentences no rule matched
 
 
-def _claim(f: Fact) -> Fact:
-    """A fact with no evidence and only the qualifiers that make its claim and identity."""
-    from .corroborate import _VERSION_PROPS
+# what a claim keeps of a fact's qualifiers: its version (kg/corroborate.py) and its supplier
+_CLAIM_PROPS = frozenset({"kg:date", "kg:quantity", "kg:dateModifier", "kg:datePeriod", "kg:supplier"})
 
-    return Fact(f.subject, f.predicate, f.object, f.modality,
-                qualifiers=tuple((p, t) for p, t in f.qualifiers if p in _VERSION_PROPS))
+
+def _claim(f: Fact) -> Fact:
+    """A fact reduced to what the plan reads: its claim and identity, status and supplier
+    (for contradictions), and of each piece of evidence the article, sentence and rule (for
+    confidence)."""
+    evidence = sorted({Evidence(e.article, "", e.sentence_index, 0, 0, "", e.rule, "") for e in f.evidence})
+    return Fact(f.subject, f.predicate, f.object, f.modality, status=f.status,
+                qualifiers=tuple((p, t) for p, t in f.qualifiers if p in _CLAIM_PROPS), evidence=tuple(evidence))
 
 
 def _digest_job(job: tuple[str, str]) -> _Digest:
@@ -395,52 +401,222 @@ def _digest_job(job: tuple[str, str]) -> _Digest:
     if kind == "skip":
         return _Digest(path, slug, None, cached, skipped=value)
     r: DocResult = value
-    return _Digest(path, slug, key, cached, n_sentences, name=_file_name(r.doc.path), meta=dict(r.doc.meta), claims=tuple(_claim(f) for f in r.facts),
-                   entities=frozenset(entities_of([r])), counts=tuple(counts_of([r])),
+    return _Digest(path, slug, key, cached, n_sentences, name=_file_name(r.doc.path), meta=dict(r.doc.meta),
+                   claims=tuple(_claim(f) for f in r.facts), entities=frozenset(entities_of([r])),
+                   counts=tuple(counts_of([r])),
                    unmatched=tuple((s.start, s.end, " ".join(s.text.split())) for s in r.unmatched))
+
+
+# --- the streaming build: the plan ------------------------------------------------------
+
+
+class _Plan:
+    """Pass 2, in this process, from the digests alone: the rewrite each article's facts
+    need, the facts merged across articles as claims (no sentences), the fact nodes and plain
+    triples that several articles share (graph.ttl holds those once), the contradictions,
+    the confidence of the facts several articles share, and the entity projection with its
+    measures (made from the claims: everything but the evidence sentences)."""
+
+    def __init__(self, pack: RulePack, digests: list[_Digest], T, sample: float):
+        from .analysis import Conflict, Projection, article_parts, entity_nodes
+        from .corroborate import (Article, Claims, Corroboration, FactMerger, confidence, contradiction_nodes,
+                                  contradictions, identity, precision_table, rewrite, source_count)
+
+        self.T, self.sample, self.precision = T, sample, precision_table(pack)
+        claims = Claims()
+        for d in digests:
+            claims.add(d.claims)
+        self.rewrites, self.ids, self.plain = [], [], []
+        merger = FactMerger()
+        plain_count: Counter = Counter()
+        for d in digests:
+            rw = claims.rewrites_for(d.claims)
+            facts = rewrite(d.claims, rw)
+            merger.add(facts)
+            plain = {(f.subject, f.predicate, f.object) for f in facts if f.modality in TRUTHY_MODALITIES}
+            plain_count.update(plain)
+            self.rewrites.append(rw)
+            self.ids.append([identity(f) for f in facts])
+            self.plain.append(plain)
+        self.facts = merger.facts()  # as claims: every fact once, its evidence from every article
+        self.articles = {d.slug: Article(d.slug, d.name, d.meta.get("date") or None, d.meta.get("publisher") or None)
+                         for d in digests}
+        self.shared = {identity(f): f for f in self.facts if len({e.article for e in f.evidence}) > 1}
+        self.shared_plain = {k for k, n in plain_count.items() if n > 1}
+        groups = contradictions(self.facts, self.articles)
+        scored = {identity(f): f for g in groups for f in g.facts}
+        scored.update(self.shared)
+        # confidence here only for what is scored across articles; each article's workers
+        # score the facts only it holds
+        self.corroboration = Corroboration(
+            tuple(scored.values()), {k: confidence(f, self.precision, self.articles) for k, f in scored.items()},
+            {k: source_count(f, self.articles) for k, f in scored.items()}, tuple(groups), self.articles)
+        conflicts, self.conflicts_of = {}, {}
+        for node, members, x in contradiction_nodes(self.corroboration, T):
+            conflicts[node] = Conflict(tuple(sorted(k.value for k in x.kinds)), tuple(sorted(members)))
+            for f in x.facts:
+                self.conflicts_of.setdefault(identity(f), []).append(node)
+        self.entity_ids = sorted(set().union(*(d.entities for d in digests))) if digests else []
+        self.counts = sorted({c for d in digests for c in d.counts})
+        names, info = article_parts((T.instance("art", d.slug), d.name, d.meta) for d in digests)
+        self.projection = Projection.of(nodes=entity_nodes(pack, self.entity_ids, self.counts, T),
+                                        facts=sorted((self._light_record(f) for f in self.facts), key=lambda r: r.iri),
+                                        conflicts=conflicts, article_names=names, article_info=info)
+
+    def _light_record(self, f: Fact):
+        """The fact's record without its sentences, spans and qualifiers: what the summary,
+        the timeline and the network measures read."""
+        from .analysis import Evidence, FactRecord
+        from .corroborate import identity
+        from .graph import Lit, fact_local
+        from .vocab import qname
+
+        T = self.T
+        obj = T.term(f.object)
+        date = f.qualifier("kg:date")
+        arts = sorted({T.instance("art", e.article) for e in f.evidence})
+        return FactRecord(
+            iri=T.instance("fact", fact_local(f)), subject=T.term(f.subject), predicate=qname(T.kg(f.predicate)),
+            object=obj.lexical if isinstance(obj, Lit) else obj, object_is_literal=isinstance(obj, Lit),
+            modality=f.modality, date=T.term(date).lexical if date is not None else None,
+            evidence=tuple(Evidence("", a, "", None, None) for a in arts), qualifiers=(),
+            conflicts=tuple(sorted(self.conflicts_of.get(identity(f), ()))))
+
+    def job(self, i: int, d: _Digest, wanted: frozenset = frozenset()) -> tuple:
+        """What pass 3 (or pass 4, for the records of ``wanted`` fact nodes) needs for article i."""
+        ids = self.ids[i]
+        return (d.path, d.slug, d.key, d.name, d.meta, self.rewrites[i],
+                frozenset(k for k in ids if k in self.shared),
+                frozenset(k for k in self.plain[i] if k in self.shared_plain),
+                {k: tuple(self.conflicts_of[k]) for k in ids if k in self.conflicts_of},
+                _sampled(d.slug, self.sample), wanted)
+
+
+def _sampled(slug: str, fraction: float) -> bool:
+    """Whether the article is in a validation sample of about this fraction of articles
+    (by a hash of its slug: the same articles in every build of the same input)."""
+    if fraction >= 1:
+        return True
+    if fraction <= 0:
+        return False
+    return int(hashlib.sha256(slug.encode()).hexdigest()[:12], 16) < fraction * 16 ** 12
+
+
+def _sample_fraction(shacl: str, facts: int) -> float:
+    if shacl == "off":
+        return 0.0
+    if shacl == "full" or (shacl == "auto" and facts <= SHACL_SAMPLE_FACTS):
+        return 1.0
+    return min(1.0, SHACL_SAMPLE_FACTS / max(facts, 1))
 
 
 # --- the streaming build: write ---------------------------------------------------------
 
 
+class _Article:
+    """One article as pass 3 and pass 4 read it back: its result, rewritten to the versions
+    the plan chose, its graph, and its facts' records."""
+
+    def __init__(self, job: tuple):
+        from .corroborate import Article, identity, rewrite
+
+        path, slug, key, name, meta, rewrites, self.shared, self.shared_plain, self.conflicts, self.validate, \
+            self.wanted = job
+        r = _stored_result(path, slug, key)
+        self.result = r = replace(r, facts=tuple(rewrite(r.facts, rewrites)))
+        self.T, self.chunks, self.pack = _WORKER["terms"], _WORKER["chunks"], _WORKER["pack"]
+        self.graph = ArticleGraph(r, self.T)
+        self.name = name
+        self.article = {slug: Article(slug, name, meta.get("date") or None, meta.get("publisher") or None)}
+        self.identity = identity
+
+    def own(self) -> Iterator[tuple]:
+        """(fact, identity, node) of the facts no other article holds."""
+        for f in self.result.facts:
+            key = self.identity(f)
+            if key not in self.shared:
+                yield f, key, next(iter(self.graph.facts[key]))[0]
+
+    def record(self, f: Fact, key: tuple, node: str, confidence: float):
+        from .analysis import Evidence, fact_record
+        from .corroborate import _decimal
+
+        T = self.T
+        evidence = [Evidence(e.sentence, T.instance("art", e.article), e.rule, e.start, e.end) for e in f.evidence]
+        extra = (("kg:confidence", _decimal(confidence)), ("kg:sourceCount", "1"))
+        return fact_record(node, self.graph.facts[key], evidence, extra, self.conflicts.get(key, ()))
+
+
 @dataclass(frozen=True)
 class _Written:
-    """What pass 3 gives back for one article: its pieces of the four RDF files, its merged
-    facts, and what the union (graph.ttl) and the validation need across articles."""
+    """What pass 3 gives back for one article: its pieces of the output files, and what the
+    union (graph.ttl), the page and the validation need across articles."""
 
-    facts: tuple[Fact, ...]
-    nquads: bytes
-    trig: bytes
-    turtle: bytes
-    jsonld: str
+    graph: tuple  # (N-Quads, TriG, Turtle, JSON-LD) of its named graph
+    corroboration: tuple  # the same of the corroboration triples of the facts only it holds
+    csv: list  # facts.csv rows of those facts
+    graphml: str  # their edges
+    gexf: str
     union_triples: int  # the triples of its Turtle piece
-    shared_cores: dict  # fact identity -> the node's own triples, for facts other articles also hold
+    shared_facts: tuple  # its facts that other articles also hold, rewritten
+    shared_cores: dict  # fact identity -> the node's own triples, for those facts
     shared_plain: tuple  # plain triples other articles also hold
+    trust: list  # (confidence, fact node, subject, object) of the facts only it holds
     validate: bool
 
 
 def _write_job(job: tuple) -> _Written:
-    """Pass 3 of a build, for one article: read its result back, rewrite its facts to the
-    versions the plan chose, and make its named graph's pieces."""
-    from .corroborate import rewrite
+    """Pass 3 of a build, for one article: its named graph's pieces of the four RDF files,
+    and, for the facts no other article holds, their confidence (corroboration graph), rows
+    of facts.csv and edges of graph.graphml and graph.gexf."""
+    from .corroborate import confidence
+    from .export import GEXF, GraphML, edge_attrs, fact_row
+    from .vocab import KG
 
-    path, slug, key, rewrites, shared_ids, shared_plain, validate = job
-    r = _stored_result(path, slug, key)
-    r = replace(r, facts=tuple(rewrite(r.facts, rewrites)))
-    T, chunks = _WORKER["terms"], _WORKER["chunks"]
-    ag = ArticleGraph(r, T)
-    everything = list(ag.triples())
-    nquads = chunks.nquads(ag.name, everything)
-    union = dict.fromkeys(ag.article)
-    for identity, own in ag.facts.items():
-        if identity not in shared_ids:
+    a = _Article(job)
+    g, T, chunks = a.graph, a.T, a.chunks
+    union = dict.fromkeys(g.article)
+    for key, own in g.facts.items():
+        if key not in a.shared:
             union.update(own)
-    union.update((t, None) for k, t in ag.plain.items() if k not in shared_plain)
+    union.update((t, None) for k, t in g.plain.items() if k not in a.shared_plain)
+    corroboration, rows, graphml, gexf, trust = [], [], [], [], []
+    sources = {a.result.doc.slug: a.name}
+    for f, key, node in a.own():
+        score = confidence(f, _WORKER["precision"], a.article)
+        corroboration.append((node, T.v(KG.confidence), T.typed(_decimal(score), "decimal")))
+        corroboration.append((node, T.v(KG.sourceCount), T.integer(1)))
+        rows.append(fact_row(f, a.pack, sources))
+        trust.append((score, node, T.term(f.subject), T.term(f.object)))
+        if f.object.kind in ("entity", "count"):
+            r = a.record(f, key, node, score)
+            attrs = edge_attrs(r)
+            graphml.append(GraphML.edge(r.subject, r.object, r.iri, attrs))
+            gexf.append(GEXF.edge(r.subject, r.object, r.iri, attrs))
     return _Written(
-        facts=r.facts, nquads=nquads, trig=chunks.trig(nquads), turtle=chunks.turtle(union),
-        jsonld=chunks.jsonld(ag.name, everything), union_triples=len(union),
-        shared_cores={i: tuple(own) for i, own in ag.facts.items() if i in shared_ids},
-        shared_plain=tuple(t for k, t in ag.plain.items() if k in shared_plain), validate=validate)
+        graph=chunks.pieces(g.name, g.triples(), union),
+        corroboration=chunks.pieces(T.instance("graph", "corroboration"), corroboration) if corroboration else None,
+        csv=rows, graphml="".join(graphml), gexf="".join(gexf), union_triples=len(union) + len(corroboration),
+        shared_facts=tuple(f for f in a.result.facts if a.identity(f) in a.shared),
+        shared_cores={k: tuple(own) for k, own in g.facts.items() if k in a.shared},
+        shared_plain=tuple(t for k, t in g.plain.items() if k in a.shared_plain),
+        trust=trust, validate=a.validate)
+
+
+def _records_job(job: tuple) -> list:
+    """Pass 4, for the page: the records of the article's facts the page shows (``wanted``
+    fact nodes, none of them held by another article)."""
+    from .corroborate import confidence
+
+    a = _Article(job)
+    return [a.record(f, key, node, confidence(f, _WORKER["precision"], a.article))
+            for f, key, node in a.own() if node in a.wanted]
+
+
+def _decimal(x: float) -> str:
+    from .corroborate import _decimal as four_places
+
+    return four_places(x)
 
 
 def _stored_result(path: str, slug: str, key: str) -> DocResult:
@@ -460,60 +636,6 @@ def _stored_result(path: str, slug: str, key: str) -> DocResult:
         doc = read_document(f, pack.cleaning, slug)
         got = ("ok", _compact(extract_document(doc, pack)), len(doc.sentences))
     return got[1]
-
-
-# --- the streaming build: the plan ------------------------------------------------------
-
-
-class _Plan:
-    """Pass 2: from the digests, the rewrite each article's facts need, and the fact nodes
-    and plain triples that several articles share (graph.ttl holds those once)."""
-
-    def __init__(self, digests: list[_Digest], sample: float):
-        from .corroborate import Claims, identity, rewrite
-
-        claims = Claims()
-        for d in digests:
-            claims.add(d.claims)
-        self.rewrites, self.ids, self.plain = [], [], []
-        id_count: Counter = Counter()
-        plain_count: Counter = Counter()
-        for d in digests:
-            rw = claims.rewrites_for(d.claims)
-            facts = rewrite(d.claims, rw)
-            ids = [identity(f) for f in facts]
-            plain = {(f.subject, f.predicate, f.object) for f in facts if f.modality in TRUTHY_MODALITIES}
-            id_count.update(ids)
-            plain_count.update(plain)
-            self.rewrites.append(rw)
-            self.ids.append(ids)
-            self.plain.append(plain)
-        self.shared_ids = {k for k, n in id_count.items() if n > 1}
-        self.shared_plain = {k for k, n in plain_count.items() if n > 1}
-        self.facts = sum(len(ids) for ids in self.ids)
-        self.sample = sample
-
-    def job(self, i: int, d: _Digest) -> tuple:
-        return (d.path, d.slug, d.key, self.rewrites[i], frozenset(k for k in self.ids[i] if k in self.shared_ids),
-                frozenset(k for k in self.plain[i] if k in self.shared_plain), _sampled(d.slug, self.sample))
-
-
-def _sampled(slug: str, fraction: float) -> bool:
-    """Whether the article is in a validation sample of about this fraction of articles
-    (by a hash of its slug: the same articles in every build of the same input)."""
-    if fraction >= 1:
-        return True
-    if fraction <= 0:
-        return False
-    return int(hashlib.sha256(slug.encode()).hexdigest()[:12], 16) < fraction * 16 ** 12
-
-
-def _sample_fraction(shacl: str, facts: int) -> float:
-    if shacl == "off":
-        return 0.0
-    if shacl == "full" or (shacl == "auto" and facts <= SHACL_SAMPLE_FACTS):
-        return 1.0
-    return min(1.0, SHACL_SAMPLE_FACTS / max(facts, 1))
 
 
 # --- the streaming build ----------------------------------------------------------------
@@ -545,6 +667,7 @@ def build(
     across articles), "auto" (default) the one or the other by size, "off" nothing; see
     kg.validate.validate_graph on scripts that call this with workers > 1.
     """
+    from .corroborate import precision_table
     from .validate import DEFAULT_ENGINE, check_engine
 
     if base_iri:
@@ -565,7 +688,7 @@ def build(
     base = base_iri or BASE
     spill = None if folder is not None else Path(tempfile.mkdtemp(prefix=".kg-spill.", suffix=".tmp", dir=out))
     state = {"pack": pack, "cache": ExtractionCache(folder) if folder is not None else None,
-             "spill": ExtractionCache(spill) if spill is not None else None,
+             "spill": ExtractionCache(spill) if spill is not None else None, "precision": precision_table(pack),
              "terms": PlainTerms(base), "chunks": GraphChunks(prefixes_for_base(base), context_for_base(base))}
     try:
         with _pool(workers, len(files), state) as pool, _cyclic_gc_paused():
@@ -575,14 +698,68 @@ def build(
             shutil.rmtree(spill, ignore_errors=True)
 
 
+class _Outputs:
+    """The files a build writes as it goes, each put in place at the end (atomically) or
+    dropped if the build fails: the four RDF files (:class:`~kg.export.DatasetFiles`),
+    facts.csv, graph.graphml, graph.gexf, and the corroboration graph's pieces, held apart
+    until the article graphs are all written."""
+
+    def __init__(self, out: Path, chunks: GraphChunks, context: dict):
+        from .export import AtomicWriter
+
+        self.dataset = DatasetFiles(out, chunks, context)
+        self.csv, self.graphml, self.gexf = (AtomicWriter(out / n) for n in ("facts.csv", "graph.graphml", "graph.gexf"))
+        self.corroboration = [tempfile.TemporaryFile(dir=out) for _ in range(4)]
+
+    def add_corroboration(self, pieces: tuple) -> None:
+        nquads, trig, turtle, jsonld = pieces
+        nq, tg, tt, js = self.corroboration
+        nq.write(nquads)
+        tg.write(trig)
+        tt.write(turtle)
+        if jsonld:
+            js.write(((",\n" if js.tell() else "") + jsonld).encode("utf-8"))
+
+    def close_corroboration(self) -> None:
+        """Append the corroboration graph's pieces to the four RDF files (in TriG and JSON-LD
+        one block per article: a graph named twice is one graph)."""
+        for f, name in zip(self.corroboration, DatasetFiles.NAMES):
+            size = f.tell()
+            f.seek(0)
+            if name == "graph.jsonld":
+                if size:
+                    self.dataset.add_jsonld_from(f)
+            else:
+                self.dataset.files[name].copy_from(f)
+            f.close()
+
+    def all(self) -> list:
+        return [self.csv, self.graphml, self.gexf]
+
+    def commit(self) -> None:
+        self.dataset.commit()
+        for f in self.all():
+            f.commit()
+
+    def discard(self) -> None:
+        self.dataset.discard()
+        for f in self.all():
+            f.discard()
+        for f in self.corroboration:
+            f.close()
+
+
 def _build(pack: RulePack, files: list[Path], slugs: dict, out: Path, pool, workers: int, state: dict,
            progress: Progress | None, engine: str, shacl: str) -> BuildSummary:
+    import heapq
+
     from .analysis import summary as analyse
-    from .corroborate import Article, FactMerger, report_section
-    from .graph import fact_local
-    from .render import render_html
+    from .corroborate import FactMerger, corroboration_triples, identity, report_section
+    from .export import GEXF, GraphML, csv_rows, fact_row, tool_nodes
+    from .render import MAX_PAGE_FACTS, page_projection, render_html
 
     T, chunks = state["terms"], state["chunks"]
+    clock = _Clock()
     # 1. extract, in path order
     jobs = [(str(f), slugs[f]) for f in files]
     digests: list[_Digest] = []
@@ -594,73 +771,126 @@ def _build(pack: RulePack, files: list[Path], slugs: dict, out: Path, pool, work
     in_path_order = list(read)
     skipped = [d.skipped for d in digests if d.skipped is not None]
     skipped += [Skipped(d.path, "no facts found (the article was read; no rule matched)") for d in read if not d.claims]
+    clock.lap("extract")
     # 2. plan, from the digests
-    read.sort(key=lambda d: str(T.instance("art", d.slug)))  # the files list the graphs in IRI order
-    plan = _Plan(read, _sample_fraction(shacl, sum(len(d.claims) for d in read)))
+    read.sort(key=lambda d: T.instance("art", d.slug))  # the files list the graphs in IRI order
+    plan = _Plan(pack, read, T, _sample_fraction(shacl, sum(len(d.claims) for d in read)))
+    p = plan.projection
+    clock.lap("plan")
     # 3. write each article's graph, in IRI order
-    dataset = DatasetFiles(out, chunks, context_for_base(T.base))
-    merger = FactMerger()
+    outs = _Outputs(out, chunks, context_for_base(T.base))
+    shared = FactMerger()
     shared_cores: dict = {}
     shared_plain: dict = {}
     triples = 0
     validated: list[bytes] = []
     nodes: set | None = set() if plan.sample < 1 else None  # the fact nodes of a validated sample
+    page: list = []  # a heap of the page's facts: the MAX_PAGE_FACTS most trusted (kg/render.py _trust)
+    rank = p.pagerank
+
+    def offer(score: float, node: str, s, o, where) -> None:
+        item = (float(_decimal(score)), rank.get(s, 0.0) + rank.get(o, 0.0), _Reversed(node), where)
+        if len(page) < MAX_PAGE_FACTS:
+            heapq.heappush(page, item)
+        elif item > page[0]:
+            heapq.heapreplace(page, item)
+
     try:
+        tools = list(tool_nodes(p))
+        outs.csv.write(csv_rows((), header=True))
+        outs.graphml.write(GraphML.head(tools))
+        outs.gexf.write(GEXF.head(tools))
         for i, w in enumerate(_map(pool, _write_job, [plan.job(i, d) for i, d in enumerate(read)], workers)):
             if progress:
                 progress(i, len(read), "")
-            dataset.add_graph(w.nquads, w.trig, w.jsonld)
-            dataset.add_turtle(w.turtle)
+            nquads, trig, turtle, jsonld = w.graph
+            outs.dataset.add_graph(nquads, trig, jsonld)
+            outs.dataset.add_turtle(turtle)
+            if w.corroboration:
+                outs.add_corroboration(w.corroboration)
+            outs.csv.write(csv_rows(w.csv))
+            outs.graphml.write(w.graphml)
+            outs.gexf.write(w.gexf)
             triples += w.union_triples
-            merger.add(w.facts)
+            shared.add(w.shared_facts)
             for key, own in w.shared_cores.items():
                 shared_cores.setdefault(key, {}).update(dict.fromkeys(own))
             shared_plain.update(dict.fromkeys(w.shared_plain))
+            for score, node, s, o in w.trust:
+                offer(score, node, s, o, i)
             if w.validate:
-                validated.append(w.nquads)
+                validated.append(nquads)
+                if w.corroboration:
+                    validated.append(w.corroboration[0])
                 if nodes is not None:
-                    nodes.update(T.instance("fact", fact_local(f)) for f in w.facts)
-        # 4. across articles
-        facts = merger.facts()
-        articles = {d.slug: Article(d.slug, d.name, d.meta.get("date") or None, d.meta.get("publisher") or None)
-                    for d in read}
-        meta = [(T.instance("art", d.slug), d.name, d.meta) for d in read]
-        entity_ids = set().union(*(d.entities for d in read)) if read else set()
-        counts = {c for d in read for c in d.counts}
-        across = _Across(pack, T, facts, articles, {k: list(v) for k, v in shared_cores.items()}, entity_ids, counts, meta)
-        union_extra = [t for own in shared_cores.values() for t in own] + list(shared_plain)
-        dataset.add_turtle(chunks.turtle(union_extra))
-        triples += len(set(union_extra))
-        globals_ = across.graphs()
+                    nodes.update(node for _s, node, _x, _o in w.trust)
+                    nodes.update(next(iter(own))[0] for own in w.shared_cores.values())
+        clock.lap("write articles")
+        # 4. across articles: the facts several articles hold, the graphs made across articles
+        c = plan.corroboration
+        records = {}
+        rows = []
+        sources = {d.slug: d.name for d in read}
+        for f in shared.facts():
+            key = identity(f)
+            r = _shared_record(f, key, shared_cores[key], c, plan.conflicts_of.get(key, ()), T)
+            records[r.iri] = r
+            rows.append(fact_row(f, pack, sources))
+            if f.object.kind in ("entity", "count"):
+                _tool_edges(outs, r)
+            offer(c.confidence[key], r.iri, r.subject, r.object, None)
+        outs.csv.write(csv_rows(rows))
+        outs.graphml.write(GraphML.tail)
+        outs.gexf.write(GEXF.tail)
+        union_extra = set(t for own in shared_cores.values() for t in own) | set(shared_plain)
+        outs.dataset.add_turtle(chunks.turtle_of(union_extra))
+        triples += len(union_extra)
+        across = replace(c, facts=tuple(f for f in c.facts if identity(f) in plan.shared))
+        globals_ = [(T.instance("graph", "analysis"), list(dict.fromkeys(_analysis_triples(p, T)))),
+                    (T.instance("graph", "entities"), list(entity_graph_triples(pack, plan.entity_ids, plan.counts, T)))]
         for name, graph_triples in globals_:
-            nquads = chunks.nquads(name, graph_triples)
-            dataset.add_graph(nquads, chunks.trig(nquads), chunks.jsonld(name, graph_triples))
-            dataset.add_turtle(chunks.turtle(graph_triples))
+            nquads, trig, turtle, jsonld = chunks.pieces(name, graph_triples)
+            outs.dataset.add_graph(nquads, trig, jsonld)
+            outs.dataset.add_turtle(turtle)
             triples += len(graph_triples)
-        # SHACL on its own processes while the other files are written
-        scope = "all" if plan.sample >= 1 else "none" if plan.sample <= 0 else f"{len(validated)} of {len(read)} articles"
+        corroboration = list(dict.fromkeys(corroboration_triples(across, T)))
+        outs.add_corroboration(chunks.pieces(T.instance("graph", "corroboration"), corroboration))
+        triples += len(corroboration)
+        outs.close_corroboration()
+        clock.lap("across articles")
+        # SHACL on its own processes while the page and the reports are made
+        scope = "all" if plan.sample >= 1 else "none" if plan.sample <= 0 else f"{sum(1 for d in read if _sampled(d.slug, plan.sample))} of {len(read)} articles"
+        globals_.append((T.instance("graph", "corroboration"), corroboration))
         validating = _in_background(_validate, validated, nodes, globals_, shared_cores, engine, workers, T) \
             if plan.sample > 0 else None
-        dataset.commit()
+        outs.commit()
     except BaseException:
-        dataset.discard()
+        outs.discard()
         raise
-    c, projection = across.corroboration, across.projection
-    sources = {d.slug: d.name for d in read}
-    analysis = analyse(projection)
-    write_atomic(out / "facts.csv", facts_csv(c.facts, pack, sources))
-    _write_with(out / "graph.graphml", write_graphml, projection)
-    _write_with(out / "graph.gexf", write_gexf, projection)
-    render_html(projection, out / "graph.html", title="Defence cooperation graph")
+    # 5. the page: its facts' records, from the articles that hold them (pass 4)
+    chosen = sorted(page, reverse=True)
+    wanted: dict[int, set] = {}
+    for _score, _rank, node, where in chosen:
+        if where is not None:
+            wanted.setdefault(where, set()).add(node.value)
+    jobs4 = [plan.job(i, read[i], frozenset(ns)) for i, ns in sorted(wanted.items())]
+    for found in _map(pool, _records_job, jobs4, workers):
+        records.update((r.iri, r) for r in found)
+    shown, notes = page_projection(p, [records[node.value] for _s, _r, node, _w in chosen], len(p.facts))
+    render_html(shown, out / "graph.html", title="Defence cooperation graph", notes=notes)
+    clock.lap("graph.html")
+    analysis = analyse(p)
+    clock.lap("analysis")
     validation = validating.result() if validating is not None else None
+    clock.lap("waiting for SHACL")
     summary = BuildSummary(
         out_dir=str(out),
         articles=len(read),
         sentences=sum(d.sentences for d in read),
-        facts=len(c.facts),
-        facts_per_relation=dict(sorted(Counter(f.predicate for f in c.facts).items())),
-        facts_per_modality=dict(sorted(Counter(f.modality for f in c.facts).items())),
-        entities=len({t.value for f in c.facts for t in (f.subject, f.object) if t.kind == "entity"}),
+        facts=len(plan.facts),
+        facts_per_relation=dict(sorted(Counter(f.predicate for f in plan.facts).items())),
+        facts_per_modality=dict(sorted(Counter(f.modality for f in plan.facts).items())),
+        entities=len({t.value for f in plan.facts for t in (f.subject, f.object) if t.kind == "entity"}),
         triples=triples,
         skipped=tuple(sorted(skipped, key=lambda s: s.path)),
         shacl_conforms=validation.conforms if validation else True,
@@ -671,42 +901,77 @@ def _build(pack: RulePack, files: list[Path], slugs: dict, out: Path, pool, work
         cached=sum(d.cached for d in digests),
         workers=workers if pool is not None else 1,
         shacl_scope=scope,
+        timings=clock.laps,
     )
     report = {
         "summary": _summary_dict(summary),
         "rule_pack": {"path": pack.path, "digest": pack.digest},
         "analysis": analysis,
-        "unmatched": [{"source": sources[d.slug], "start": a, "end": b, "sentence": text}
+        "unmatched": [{"source": d.name, "start": a, "end": b, "sentence": text}
                       for d in in_path_order for a, b, text in d.unmatched],
         "shacl": {"conforms": summary.shacl_conforms, "violations": summary.shacl_violations, "scope": scope},
         "corroboration": report_section(c, {i: e.labels.get("en", i) for i, e in pack.gazetteer.entities.items()}),
     }
     write_atomic(out / "report.json", json.dumps(report, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
     write_atomic(out / "report.md", report_markdown(summary, report, validation.text if validation else "Not validated (--shacl off)."))
+    clock.lap("reports")
     return summary
 
 
-def _write_with(path: Path, writer: Callable, graph) -> None:
-    """writer(graph, file) into path, atomically."""
-    from .export import AtomicWriter
+class _Reversed:
+    """A fact IRI that sorts backwards: in the page's heap (largest first) the smallest IRI
+    wins a tie, as kg/render.py orders facts."""
 
-    f = AtomicWriter(path)
-    try:
-        writer(graph, _TextOut(f))
-        f.commit()
-    except BaseException:
-        f.discard()
-        raise
+    __slots__ = ("value",)
+
+    def __init__(self, value: str):
+        self.value = value
+
+    def __lt__(self, other: "_Reversed") -> bool:
+        return self.value > other.value
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Reversed) and self.value == other.value
 
 
-class _TextOut:
-    """A text face for an AtomicWriter (the XML writers write str)."""
+def _shared_record(f: Fact, key: tuple, core: dict, c, conflicts, T):
+    """The record of a fact several articles hold: its node's triples in all of them, all its evidence."""
+    from .analysis import Evidence, fact_record
 
-    def __init__(self, f):
-        self.f = f
+    node = next(iter(core))[0]
+    evidence = [Evidence(e.sentence, T.instance("art", e.article), e.rule, e.start, e.end) for e in f.evidence]
+    extra = (("kg:confidence", _decimal(c.confidence[key])), ("kg:sourceCount", str(c.sources[key])))
+    return fact_record(node, core, evidence, extra, conflicts)
 
-    def write(self, text: str) -> None:
-        self.f.write(text)
+
+def _tool_edges(outs: _Outputs, r) -> None:
+    from .export import GEXF, GraphML, edge_attrs
+
+    attrs = edge_attrs(r)
+    outs.graphml.write(GraphML.edge(r.subject, r.object, r.iri, attrs))
+    outs.gexf.write(GEXF.edge(r.subject, r.object, r.iri, attrs))
+
+
+def _analysis_triples(p, T):
+    from .analysis import analysis_graph_triples
+
+    return analysis_graph_triples(p, T)
+
+
+class _Clock:
+    """Wall time of a build's phases, for `kg build --timings` and the benchmarks."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._now = time.perf_counter
+        self._last = self._now()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, phase: str) -> None:
+        now = self._now()
+        self.laps[phase] = round(self.laps.get(phase, 0.0) + now - self._last, 3)
+        self._last = now
 
 
 def _validate(validated: list[bytes], nodes: set | None, globals_: list, shared_cores: dict, engine: str, workers: int, T):

@@ -39,6 +39,16 @@ class ShaclEngine(str, Enum):
     pyshacl = "pyshacl"
 
 
+class ShaclMode(str, Enum):
+    auto = "auto"
+    full = "full"
+    sample = "sample"
+    off = "off"
+
+
+SHACL_MODE_HELP = ("What SHACL validates: full (every article's graph), sample (a sample of the articles of a "
+                   "large build, chosen by a hash of their names, and all that is made across articles), "
+                   "off, or auto (full up to 5,000 facts, else a sample of about 5,000 facts' articles).")
 SHACL_ENGINE_HELP = "SHACL validator: rudof (fast, the default) or pyshacl (the reference implementation); same results."
 
 
@@ -76,6 +86,8 @@ def build(
     no_cache: bool = typer.Option(False, "--no-cache", help="Extract every article again instead of reusing the results of unchanged ones."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Folder of the extraction cache (default: OUT/.kg-cache)."),
     shacl_engine: ShaclEngine = typer.Option(ShaclEngine.rudof, "--shacl-engine", help=SHACL_ENGINE_HELP),
+    shacl: ShaclMode = typer.Option(ShaclMode.auto, "--shacl", help=SHACL_MODE_HELP),
+    timings: bool = typer.Option(False, "--timings", help="Print the wall time of each phase of the build."),
 ) -> None:
     """Extract facts from articles and write the graph, the fact table, the HTML view and a report.
 
@@ -96,7 +108,7 @@ def build(
 
             summary = run_build(paths, out_dir, rules=rules, progress=progress, base_iri=base_iri,
                                 workers=workers or None, cache=not no_cache, cache_dir=cache_dir,
-                                shacl_engine=shacl_engine.value)
+                                shacl_engine=shacl_engine.value, shacl=shacl.value)
     except KGError as e:
         _fail(e)
     table = Table(title=f"kg build -> {summary.out_dir}", show_header=True)
@@ -114,6 +126,9 @@ def build(
     if not quiet:
         err.print(f"extracted {summary.extracted} articles on {summary.workers} "
                   f"worker{'s' if summary.workers != 1 else ''}, {summary.cached} from the cache", highlight=False, markup=False)
+    if timings:
+        for phase, seconds in summary.timings.items():
+            err.print(f"{phase}: {seconds:.2f} s", highlight=False, markup=False)
     if strict and summary.skipped:
         raise typer.Exit(1)
 
@@ -328,6 +343,7 @@ def render(
     hops: int = typer.Option(1, "--hops", min=0, help="With --focus: how many facts away from it to go."),
     classes: Optional[List[str]] = typer.Option(None, "--classes", help="Draw only these classes, e.g. Country,Person (repeatable; Organization keeps its subclasses)."),
     max_nodes: int = typer.Option(500, "--max-nodes", min=0, help="Draw at most this many nodes, those with the highest PageRank."),
+    max_facts: int = typer.Option(3000, "--max-facts", min=0, help="Draw at most this many facts, those with the highest confidence."),
     title: str = typer.Option("Defence cooperation graph", "--title", help="The page's heading."),
 ) -> None:
     """Write the interactive view of a graph (or of a part of it) as one offline HTML page.
@@ -338,7 +354,8 @@ def render(
     from .render import render_html
 
     try:
-        stats = render_html(load_graph(graph), out_file, title=title, max_nodes=max_nodes, focus=focus, hops=hops, classes=classes)
+        stats = render_html(load_graph(graph), out_file, title=title, max_nodes=max_nodes, focus=focus, hops=hops,
+                            classes=classes, max_facts=max_facts)
     except KGError as e:
         _fail(e)
     err.print(f"wrote {out_file}: {stats.nodes} nodes, {stats.edges} facts drawn", markup=False, highlight=False)

@@ -150,11 +150,18 @@ def _quantity(f: Fact) -> str | None:
 
 
 def identity(f: Fact) -> tuple:
-    """What makes two facts one fact node: the extraction key, the quantity and the date's
-    modifier and period (kg/graph.py IDENTITY_QUALIFIERS)."""
-    from .graph import IDENTITY_QUALIFIERS
+    """What makes two facts one fact node: the extraction key (subject, predicate, object,
+    date, modality), the quantity and the date's modifier and period (kg/graph.py
+    IDENTITY_QUALIFIERS); a missing value is ""."""
+    found: dict[str, str] = {}
+    for p, t in f.qualifiers:  # the first value of each, as Fact.qualifier gives it
+        if p in _IDENTITY_PROPS and p not in found:
+            found[p] = t.value
+    return (f.subject, f.predicate, f.object, found.get("kg:date", ""), f.modality,
+            found.get("kg:quantity", ""), found.get("kg:dateModifier", ""), found.get("kg:datePeriod", ""))
 
-    return (*f.key, *(_qual(f, prop) for prop, _ in IDENTITY_QUALIFIERS))
+
+_IDENTITY_PROPS = frozenset({"kg:date", "kg:quantity", "kg:dateModifier", "kg:datePeriod"})
 
 
 _VERSION_PROPS = ("kg:date", "kg:quantity", "kg:dateModifier", "kg:datePeriod")

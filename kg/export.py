@@ -9,6 +9,7 @@ an interrupted build leaves the previous outputs whole.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
@@ -64,6 +65,12 @@ class AtomicWriter:
 
     def write(self, data: str | bytes) -> None:
         self._fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+
+    def copy_from(self, stream) -> None:
+        """Append what is left of a binary file object."""
+        import shutil
+
+        shutil.copyfileobj(stream, self._fh, 1 << 20)
 
     def commit(self) -> None:
         self._fh.flush()
@@ -138,8 +145,9 @@ class GraphChunks:
     graph.ttl and graph.jsonld: a build makes each article's pieces on its workers and
     :class:`DatasetFiles` puts them together. N-Quads lines are sorted; TriG and Turtle are
     written by pyoxigraph (without the prefix lines, which the file has once); the JSON-LD
-    piece is the graph's object (kg/jsonld.py), keys and nodes sorted, indented to sit in
-    the document's top-level "@graph" list."""
+    piece is the graph's object (kg/jsonld.py) in the document's top-level "@graph" list,
+    one node per line. (``kg export --format jsonld`` writes the same document as rdflib
+    lays it out, indented: :func:`serialize_jsonld`.)"""
 
     def __init__(self, prefixes: dict[str, str], context: dict):
         from .jsonld import JsonLdWriter
@@ -147,13 +155,30 @@ class GraphChunks:
         self.prefixes = prefixes
         self.jsonld_writer = JsonLdWriter(context)
 
-    def nquads(self, name: str, triples: Iterable[tuple]) -> bytes:
-        from .graph import nq_line
+    def pieces(self, name: str, triples: Iterable[tuple], union: Iterable[tuple] | None = None) -> tuple:
+        """(N-Quads, TriG, Turtle, JSON-LD) pieces of the graph ``name`` holding ``triples``
+        (each once); the Turtle piece holds ``union`` (some of the triples; default all). Each
+        term is printed once."""
+        from .graph import nt
 
-        return "".join(sorted({nq_line(s, p, o, name) for s, p, o in triples})).encode("utf-8")
+        printed: dict = {}
+
+        def term(t) -> str:
+            text = printed.get(t)
+            if text is None:
+                text = printed[t] = nt(t)
+            return text
+
+        triples = list(triples)
+        spo = {t: f"{term(t[0])} {term(t[1])} {term(t[2])}" for t in triples}
+        tail = f" <{name}> .\n"
+        nquads = "".join(sorted([line + tail for line in spo.values()])).encode("utf-8")
+        chosen = spo.values() if union is None else (spo[t] for t in union)
+        ntriples = "".join(sorted([line + " .\n" for line in chosen])).encode("utf-8")
+        return nquads, self.trig(nquads), self.turtle(ntriples), self.jsonld(name, triples)
 
     def trig(self, nquads: bytes) -> bytes:
-        """TriG of one graph's N-Quads (as :meth:`nquads` gives them)."""
+        """TriG of N-Quads text (one graph's), without the prefix lines."""
         import pyoxigraph as ox
 
         if not nquads:
@@ -161,24 +186,37 @@ class GraphChunks:
         return self._body(ox.serialize(ox.parse(nquads, format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.TRIG,
                                        prefixes=self.prefixes))
 
-    def turtle(self, triples: Iterable[tuple]) -> bytes:
-        """Turtle of plain-term triples, grouped by subject (in N-Triples order)."""
+    def turtle(self, ntriples: bytes) -> bytes:
+        """Turtle of N-Triples text, without the prefix lines (subjects grouped as they come)."""
         import pyoxigraph as ox
 
-        from .graph import nt_line
-
-        text = "".join(sorted({nt_line(s, p, o) for s, p, o in triples})).encode("utf-8")
-        if not text:
+        if not ntriples:
             return b""
-        return self._body(ox.serialize(ox.parse(text, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE,
+        return self._body(ox.serialize(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE,
                                        prefixes=self.prefixes))
 
+    def turtle_of(self, triples: Iterable[tuple]) -> bytes:
+        """:meth:`turtle` of plain-term triples, in N-Triples order."""
+        from .graph import nt_line
+
+        return self.turtle("".join(sorted({nt_line(s, p, o) for s, p, o in triples})).encode("utf-8"))
+
     def jsonld(self, name: str, triples: Iterable[tuple]) -> str:
+        """The graph's object in the document's "@graph" list: its nodes one per line, keys,
+        values and nodes sorted (what :func:`_stable` sorts), written by json's C encoder (an
+        indented dump runs json's Python encoder: 20x slower)."""
         obj = self.jsonld_writer.graph_object(name, triples)
         if obj is None:
             return ""
-        text = json.dumps(_stable(json.loads(json.dumps(obj))), indent=2, ensure_ascii=False, sort_keys=True)
-        return "\n".join("    " + line for line in text.split("\n"))
+        dump = functools.partial(json.dumps, ensure_ascii=False, sort_keys=True)
+        nodes = []
+        for node in obj["@graph"]:
+            for key, value in node.items():
+                if isinstance(value, list):
+                    node[key] = sorted(value, key=dump)
+            nodes.append(dump(node))
+        return (f'    {{"@id": {dump(obj["@id"])}, "@graph": [\n      '
+                + ",\n      ".join(sorted(nodes)) + "\n    ]}")
 
     def header(self) -> bytes:
         """The prefix lines pyoxigraph writes at the top of a Turtle or TriG file."""
@@ -217,6 +255,14 @@ class DatasetFiles:
         if jsonld:
             self.files["graph.jsonld"].write((",\n" if self._jsonld_items else "") + jsonld)
             self._jsonld_items += 1
+
+    def add_jsonld_from(self, stream) -> None:
+        """Append graph objects already joined by ",\\n" (what is left of a binary file object)."""
+        f = self.files["graph.jsonld"]
+        if self._jsonld_items:
+            f.write(",\n")
+        f.copy_from(stream)
+        self._jsonld_items += 1
 
     def add_turtle(self, turtle: bytes) -> None:
         self.files["graph.ttl"].write(turtle)
@@ -399,28 +445,37 @@ def _id(t: Term | None) -> str:
     return qname(str(node)) if t.kind != "literal" else t.value
 
 
-def facts_csv(facts: Iterable[Fact], pack: RulePack, sources: dict[str, str]) -> str:
-    """One row per fact, evidence summarised: first sentence, every source."""
+def fact_row(f: Fact, pack: RulePack, sources: dict[str, str]) -> tuple:
+    """One row of facts.csv: the fact, its parties and labels, its date, status, modality,
+    speaker and quantity, every source, and its first evidence (sentence, span, rule)."""
     from .graph import fact_iri
 
+    ev = min(f.evidence)
+    speaker = f.qualifier("kg:speaker")
+    quantity = f.qualifier("kg:quantity")
+    return (
+        qname(str(fact_iri(f))), _id(f.subject), _label(f.subject, pack), f.predicate, _id(f.object),
+        _label(f.object, pack), f.date or "", f.status or "", f.modality, _label(speaker, pack),
+        quantity.value if quantity else "",
+        ";".join(sorted({sources.get(e.article, e.article) for e in f.evidence})),
+        " ".join(ev.sentence.split()), ev.start, ev.end, ev.rule, len(f.evidence),
+    )
+
+
+def csv_rows(rows: Iterable[tuple], *, header: bool = False) -> str:
+    """facts.csv text of rows (:func:`fact_row`) in the table's order: by sources, first
+    evidence, subject, predicate, object; with the header line if asked."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(FACT_COLUMNS)
-    rows = []
-    for f in facts:
-        ev = min(f.evidence)
-        speaker = f.qualifier("kg:speaker")
-        quantity = f.qualifier("kg:quantity")
-        rows.append((
-            qname(str(fact_iri(f))), _id(f.subject), _label(f.subject, pack), f.predicate, _id(f.object),
-            _label(f.object, pack), f.date or "", f.status or "", f.modality, _label(speaker, pack),
-            quantity.value if quantity else "",
-            ";".join(sorted({sources.get(e.article, e.article) for e in f.evidence})),
-            " ".join(ev.sentence.split()), ev.start, ev.end, ev.rule, len(f.evidence),
-        ))
-    for row in sorted(rows, key=lambda r: (r[11], r[13], r[1], r[3], r[4])):
-        w.writerow(row)
+    if header:
+        w.writerow(FACT_COLUMNS)
+    w.writerows(sorted(rows, key=lambda r: (r[11], r[13], r[1], r[3], r[4])))
     return buf.getvalue()
+
+
+def facts_csv(facts: Iterable[Fact], pack: RulePack, sources: dict[str, str]) -> str:
+    """One row per fact, evidence summarised: first sentence, every source."""
+    return csv_rows((fact_row(f, pack, sources) for f in facts), header=True)
 
 
 # --- the entity projection for graph tools --------------------------------------------------
@@ -457,15 +512,11 @@ def tool_edges(graph) -> Iterable[tuple[str, str, str, dict]]:
     (one per fact between two parties), every attribute a string or a number, plus
     ``evidence_count`` and ``sentence`` (the first evidence sentence); in (subject, object,
     fact) order. Made from the fact records, without the networkx graph."""
-    from .analysis import _edge_attrs, _edges, projection
+    from .analysis import _edges, projection
 
     p = projection(graph)
     for f in sorted(_edges(p.nodes, p.facts), key=lambda f: (f.subject, f.object, f.iri)):
-        data = _edge_attrs(f)
-        attrs = {k: _plain(x) for k, x in sorted(data.items())}
-        attrs["evidence_count"] = len(f.evidence)
-        attrs["sentence"] = " ".join(str(f.evidence[0][0]).split()) if f.evidence else ""
-        yield f.subject, f.object, f.iri, attrs
+        yield f.subject, f.object, f.iri, edge_attrs(f)
 
 
 def projection_for_tools(graph):
@@ -500,64 +551,109 @@ def _xml_attr(value) -> str:
     return quoteattr(_NOT_XML.sub("\ufffd", str(value)), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
-def write_graphml(graph, out) -> None:
+class GraphML:
     """The entity projection as GraphML (node id and edge id: the IRI of the entity / fact),
-    written to ``out`` (anything with ``write(str)``) node by node and edge by edge, so a
-    graph of any size is written without being held twice. The layout is networkx's
-    (``nx.read_graphml`` reads it back, tests/test_rdf_cli.py).
+    in pieces: :meth:`head` (the keys and every node), one :meth:`edge` per fact, :meth:`tail`.
+    A build writes the nodes first and each article's edges as its workers make them, so a
+    graph of any size is written without being held. The layout is networkx's
+    (``nx.read_graphml`` reads it back, tests/test_rdf_cli.py)."""
 
-    ``graph``: as for :func:`projection_for_tools`."""
-    keys = {name: f"d{i}" for i, name in enumerate((*_NODE_ATTRS, *_EDGE_ATTRS))}
-    out.write('<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-              'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n')
-    for kind, names in (("node", _NODE_ATTRS), ("edge", _EDGE_ATTRS)):
-        for name in names:
-            kind_type = "long" if name in _LONG else "string"
-            out.write(f'  <key id="{keys[name]}" for="{kind}" attr.name="{name}" attr.type="{kind_type}" />\n')
-    out.write('  <graph edgedefault="directed">\n')
-    for n, attrs in tool_nodes(graph):
-        out.write(f"    <node id={_xml_attr(n)}>\n")
-        out.write("".join(f'      <data key="{keys[k]}">{_xml_text(v)}</data>\n' for k, v in attrs.items()))
-        out.write("    </node>\n")
+    _KEYS = {name: f"d{i}" for i, name in enumerate((*_NODE_ATTRS, *_EDGE_ATTRS))}
+
+    @classmethod
+    def head(cls, nodes: Iterable[tuple[str, dict]]) -> str:
+        keys = cls._KEYS
+        out = ['<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+               'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n']
+        for kind, names in (("node", _NODE_ATTRS), ("edge", _EDGE_ATTRS)):
+            for name in names:
+                kind_type = "long" if name in _LONG else "string"
+                out.append(f'  <key id="{keys[name]}" for="{kind}" attr.name="{name}" attr.type="{kind_type}" />\n')
+        out.append('  <graph edgedefault="directed">\n')
+        for n, attrs in nodes:
+            out.append(f"    <node id={_xml_attr(n)}>\n")
+            out.extend(f'      <data key="{keys[k]}">{_xml_text(v)}</data>\n' for k, v in attrs.items())
+            out.append("    </node>\n")
+        return "".join(out)
+
+    @classmethod
+    def edge(cls, u: str, v: str, key: str, attrs: dict) -> str:
+        keys = cls._KEYS
+        return (f"    <edge source={_xml_attr(u)} target={_xml_attr(v)} id={_xml_attr(key)}>\n"
+                + "".join(f'      <data key="{keys[k]}">{_xml_text(x)}</data>\n' for k, x in attrs.items())
+                + "    </edge>\n")
+
+    tail = "  </graph>\n</graphml>\n"
+
+
+class GEXF:
+    """The entity projection as GEXF 1.2 (Gephi), in pieces as :class:`GraphML`; byte-stable
+    (no date). The layout is networkx's (``nx.read_gexf`` reads it back); an edge's id and
+    its ``networkx_key`` attribute are the fact's IRI."""
+
+    _NODE = [a for a in _NODE_ATTRS if a != "label"]  # a node's label is its label attribute
+    _EDGE = [*_EDGE_ATTRS, "networkx_key"]
+    _IDS = {name: str(i) for i, name in enumerate((*_NODE, *_EDGE))}
+
+    @classmethod
+    def head(cls, nodes: Iterable[tuple[str, dict]]) -> str:
+        from . import __version__
+
+        ids = cls._IDS
+        out = ['<gexf xmlns="http://www.gexf.net/1.2draft" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+               'xsi:schemaLocation="http://www.gexf.net/1.2draft http://www.gexf.net/1.2draft/gexf.xsd" version="1.2">\n',
+               f"  <meta>\n    <creator>kg {_xml_text(__version__)}</creator>\n  </meta>\n",
+               '  <graph defaultedgetype="directed" mode="static" name="">\n']
+        for kind, names in (("edge", cls._EDGE), ("node", cls._NODE)):
+            out.append(f'    <attributes mode="static" class="{kind}">\n')
+            for name in names:
+                out.append(f'      <attribute id="{ids[name]}" title="{name}" type="{"long" if name in _LONG else "string"}" />\n')
+            out.append("    </attributes>\n")
+        out.append("    <nodes>\n")
+        for n, attrs in nodes:
+            out.append(f"      <node id={_xml_attr(n)} label={_xml_attr(attrs.get('label', n))}>\n        <attvalues>\n")
+            out.extend(f'          <attvalue for="{ids[k]}" value={_xml_attr(v)} />\n' for k, v in attrs.items() if k != "label")
+            out.append("        </attvalues>\n      </node>\n")
+        out.append("    </nodes>\n    <edges>\n")
+        return "".join(out)
+
+    @classmethod
+    def edge(cls, u: str, v: str, key: str, attrs: dict) -> str:
+        ids = cls._IDS
+        attrs = {**attrs, "networkx_key": key}
+        return (f"      <edge source={_xml_attr(u)} target={_xml_attr(v)} id={_xml_attr(key)}>\n        <attvalues>\n"
+                + "".join(f'          <attvalue for="{ids[k]}" value={_xml_attr(x)} />\n' for k, x in attrs.items())
+                + "        </attvalues>\n      </edge>\n")
+
+    tail = "    </edges>\n  </graph>\n</gexf>\n"
+
+
+def edge_attrs(f) -> dict:
+    """The attributes of a fact record's edge for graph tools: every one a string or a number
+    (:func:`tool_edges`)."""
+    from .analysis import _edge_attrs
+
+    attrs = {k: _plain(x) for k, x in sorted(_edge_attrs(f).items())}
+    attrs["evidence_count"] = len(f.evidence)
+    attrs["sentence"] = " ".join(str(f.evidence[0][0]).split()) if f.evidence else ""
+    return attrs
+
+
+def write_graphml(graph, out) -> None:
+    """:class:`GraphML` of a graph (as for :func:`projection_for_tools`), written to ``out``
+    (anything with ``write(str)``) node by node and edge by edge."""
+    out.write(GraphML.head(tool_nodes(graph)))
     for u, v, key, attrs in tool_edges(graph):
-        out.write(f"    <edge source={_xml_attr(u)} target={_xml_attr(v)} id={_xml_attr(key)}>\n")
-        out.write("".join(f'      <data key="{keys[k]}">{_xml_text(x)}</data>\n' for k, x in attrs.items()))
-        out.write("    </edge>\n")
-    out.write("  </graph>\n</graphml>\n")
+        out.write(GraphML.edge(u, v, key, attrs))
+    out.write(GraphML.tail)
 
 
 def write_gexf(graph, out) -> None:
-    """The entity projection as GEXF 1.2 (Gephi), written to ``out`` node by node and edge by
-    edge; byte-stable (no date). The layout is networkx's (``nx.read_gexf`` reads it back,
-    the fact IRI of an edge in its ``networkx_key`` attribute).
-
-    ``graph``: as for :func:`projection_for_tools`."""
-    from . import __version__
-
-    node_attrs = [a for a in _NODE_ATTRS if a != "label"]  # a node's label is its label attribute
-    edge_attrs = [*_EDGE_ATTRS, "networkx_key"]
-    ids = {name: str(i) for i, name in enumerate((*node_attrs, *edge_attrs))}
-    out.write('<gexf xmlns="http://www.gexf.net/1.2draft" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-              'xsi:schemaLocation="http://www.gexf.net/1.2draft http://www.gexf.net/1.2draft/gexf.xsd" version="1.2">\n')
-    out.write(f"  <meta>\n    <creator>kg {_xml_text(__version__)}</creator>\n  </meta>\n")
-    out.write('  <graph defaultedgetype="directed" mode="static" name="">\n')
-    for kind, names in (("edge", edge_attrs), ("node", node_attrs)):
-        out.write(f'    <attributes mode="static" class="{kind}">\n')
-        for name in names:
-            out.write(f'      <attribute id="{ids[name]}" title="{name}" type="{"long" if name in _LONG else "string"}" />\n')
-        out.write("    </attributes>\n")
-    out.write("    <nodes>\n")
-    for n, attrs in tool_nodes(graph):
-        out.write(f"      <node id={_xml_attr(n)} label={_xml_attr(attrs.get('label', n))}>\n        <attvalues>\n")
-        out.write("".join(f'          <attvalue for="{ids[k]}" value={_xml_attr(v)} />\n' for k, v in attrs.items() if k != "label"))
-        out.write("        </attvalues>\n      </node>\n")
-    out.write("    </nodes>\n    <edges>\n")
-    for i, (u, v, key, attrs) in enumerate(tool_edges(graph)):
-        out.write(f'      <edge source={_xml_attr(u)} target={_xml_attr(v)} id="{i}">\n        <attvalues>\n')
-        attrs = {**attrs, "networkx_key": key}
-        out.write("".join(f'          <attvalue for="{ids[k]}" value={_xml_attr(x)} />\n' for k, x in attrs.items()))
-        out.write("        </attvalues>\n      </edge>\n")
-    out.write("    </edges>\n  </graph>\n</gexf>\n")
+    """:class:`GEXF` of a graph (as for :func:`projection_for_tools`), written to ``out``."""
+    out.write(GEXF.head(tool_nodes(graph)))
+    for u, v, key, attrs in tool_edges(graph):
+        out.write(GEXF.edge(u, v, key, attrs))
+    out.write(GEXF.tail)
 
 
 def serialize_graphml(graph) -> str:

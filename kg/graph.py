@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Iterable, Iterator, Mapping, NamedTuple
 
 from rdflib import ConjunctiveGraph, Dataset, Literal, URIRef
@@ -114,14 +115,21 @@ class RdfTerms:
         self._ent: dict[str, object] = {}
         self._voc: dict = {}
         self._typed: dict = {}
+        self._kg: dict[str, object] = {}
+        # the vocabulary the model writes, made once (an rdflib namespace's attributes are slow)
+        self.c = SimpleNamespace(**{name: self.v(iri) for name, iri in _VOCAB.items()})
 
     # vocabulary (never moves) and instance IRIs
     def v(self, iri: URIRef):
         """A term of a fixed vocabulary (rdf:, kg:, prov:, ...) in this family."""
         return iri
 
-    def kg(self, local: str):
-        return self.v(KG[local])
+    def kg(self, qname: str):
+        """A kg: term by its qname ("kg:ordered")."""
+        got = self._kg.get(qname)
+        if got is None:
+            got = self._kg[qname] = self.v(qname_to_iri(qname))
+        return got
 
     def ent(self, eid: str):
         got = self._ent.get(eid)
@@ -168,7 +176,7 @@ class RdfTerms:
         if t.kind == "count":
             return self.instance("count", t.value)
         if t.kind == "iri":
-            return self.v(qname_to_iri(t.value))
+            return self.kg(t.value)
         if t.datatype in (None, "string"):
             return self.plain(t.value)
         return self.typed(t.value, t.datatype)
@@ -253,6 +261,12 @@ def nt_line(s, p, o) -> str:
     return f"{nt(s)} {nt(p)} {nt(o)} .\n"
 
 
+_VOCAB = {
+    "type": RDF.type, "subject": RDF.subject, "predicate": RDF.predicate, "object": RDF.object, "Fact": KG.Fact,
+    "modality": KG.modality, "status": KG.status, "cue": KG.cue, "wasDerivedFrom": PROV.wasDerivedFrom,
+    "Evidence": KG.Evidence, "article": KG.article, "sentence": KG.sentence, "sentenceIndex": KG.sentenceIndex,
+    "startOffset": KG.startOffset, "endOffset": KG.endOffset, "rule": KG.rule, "section": KG.section,
+}
 _INSTANCE_PATHS = {"ent": "id/", "fact": "fact/", "ev": "evidence/", "art": "article/", "count": "count/", "graph": "graph/"}
 _DEFAULT_RDF = RdfTerms()
 
@@ -264,47 +278,47 @@ def fact_core_triples(f: Fact, T, node=None) -> Iterator[tuple]:
     """The fact node's own triples (types, subject, predicate, object, modality, status, cue,
     qualifiers); not its evidence, not the plain triple (:func:`plain_triple`)."""
     node = node or T.instance("fact", fact_local(f))
-    v = T.v
-    yield node, v(RDF.type), v(KG.Fact)
+    c, kg, term = T.c, T.kg, T.term
+    yield node, c.type, c.Fact
     if f.type:
-        yield node, v(RDF.type), v(qname_to_iri(f.type))
-    yield node, v(RDF.subject), T.term(f.subject)
-    yield node, v(RDF.predicate), v(qname_to_iri(f.predicate))
-    yield node, v(RDF.object), T.term(f.object)
-    yield node, v(KG.modality), v(MODALITIES[f.modality])
+        yield node, c.type, kg(f.type)
+    yield node, c.subject, term(f.subject)
+    yield node, c.predicate, kg(f.predicate)
+    yield node, c.object, term(f.object)
+    yield node, c.modality, T.v(MODALITIES[f.modality])
     if f.status:
-        yield node, v(KG.status), v(STATUSES[f.status])
+        yield node, c.status, T.v(STATUSES[f.status])
     if f.cue:
-        yield node, v(KG.cue), T.plain(f.cue)
+        yield node, c.cue, T.plain(f.cue)
     for prop, t in f.qualifiers:
-        yield node, v(qname_to_iri(prop)), T.term(t)
+        yield node, kg(prop), term(t)
 
 
 def plain_triple(f: Fact, T) -> tuple | None:
     """subject predicate object, for the facts that are taken as true (asserted, reported)."""
     if f.modality in TRUTHY_MODALITIES:
-        return T.term(f.subject), T.v(qname_to_iri(f.predicate)), T.term(f.object)
+        return T.term(f.subject), T.kg(f.predicate), T.term(f.object)
     return None
 
 
 def evidence_triples(f: Fact, slug: str, T, node=None) -> Iterator[tuple]:
     """The fact's evidence read in article ``slug``: one node per sentence and rule."""
     node = node or T.instance("fact", fact_local(f))
-    v = T.v
+    c = T.c
     article = T.instance("art", slug)
     for e in f.evidence:
         if e.article != slug:
             continue
         ev = T.instance("ev", evidence_local(f, e))
-        yield node, v(PROV.wasDerivedFrom), ev
-        yield ev, v(RDF.type), v(KG.Evidence)
-        yield ev, v(KG.article), article
-        yield ev, v(KG.sentence), T.plain(e.sentence)
-        yield ev, v(KG.sentenceIndex), T.integer(e.sentence_index)
-        yield ev, v(KG.startOffset), T.integer(e.start)
-        yield ev, v(KG.endOffset), T.integer(e.end)
-        yield ev, v(KG.rule), T.plain(e.rule)
-        yield ev, v(KG.section), T.plain(e.section)
+        yield node, c.wasDerivedFrom, ev
+        yield ev, c.type, c.Evidence
+        yield ev, c.article, article
+        yield ev, c.sentence, T.plain(e.sentence)
+        yield ev, c.sentenceIndex, T.integer(e.sentence_index)
+        yield ev, c.startOffset, T.integer(e.start)
+        yield ev, c.endOffset, T.integer(e.end)
+        yield ev, c.rule, T.plain(e.rule)
+        yield ev, c.section, T.plain(e.section)
 
 
 def article_triples(r: DocResult, T) -> Iterator[tuple]:

@@ -142,46 +142,44 @@ class JsonLdWriter:
 
     def _fast_nodes(self, triples: Iterable[tuple]) -> list[dict]:
         subjects: dict[str, dict[str, list]] = {}
+        iri_rules, literal_rules = self.iri_rules, self.literal_rules  # (hot loop: names looked up once)
         for s, p, o in triples:
             if type(s) is not str or type(p) is not str:
                 raise _Unsupported
-            key, value = self._entry(p, o)
+            if type(o) is str:
+                rule = iri_rules.get(p)
+                if rule is None:
+                    rule = iri_rules[p] = self._iri_rule(p)
+            elif type(o) is Lit:
+                rule_key = (p, o[1], o[2])
+                rule = literal_rules.get(rule_key)
+                if rule is None:
+                    rule = literal_rules[rule_key] = self._literal_rule(p, o[1], o[2])
+            else:
+                raise _Unsupported
+            key, make = rule
             props = subjects.get(s)
             if props is None:
                 props = subjects[s] = {}
             values = props.get(key)
             if values is None:
-                props[key] = [value]
+                props[key] = [make(o)]
             else:
-                values.append(value)
+                values.append(make(o))
         return self._subject_nodes(subjects)
 
     def _subject_nodes(self, subjects: dict[str, dict[str, list]]) -> list[dict]:
         nodes: dict[str, dict] = {}
+        id_key = self.id_key
         for s, props in subjects.items():
             node_id = self._shrink(s)
             if node_id in nodes:
                 raise _Unsupported  # rdflib keeps whichever IRI it meets first
-            node = {self.id_key: node_id}
+            node = {id_key: node_id}
             for key, values in props.items():
-                node[key] = _one_or_list(values)
+                node[key] = values[0] if len(values) == 1 else _several(values)
             nodes[node_id] = node
         return list(nodes.values())
-
-    def _entry(self, p: str, o) -> tuple[str, Any]:
-        if type(o) is str:
-            rule = self.iri_rules.get(p)
-            if rule is None:
-                rule = self.iri_rules[p] = self._iri_rule(p)
-        elif isinstance(o, Lit):
-            rule_key = (p, o.datatype, o.lang)
-            rule = self.literal_rules.get(rule_key)
-            if rule is None:
-                rule = self.literal_rules[rule_key] = self._literal_rule(p, o.datatype, o.lang)
-        else:
-            raise _Unsupported
-        key, make = rule
-        return key, make(o)
 
     def _literal_rule(self, p: str, datatype: str | None, language: str | None) -> tuple[str, Callable]:
         """(key, literal -> value): Converter.add_to_node for a literal."""
@@ -298,7 +296,7 @@ def _lexical(o: Lit) -> str:
 
 class _Falsy(str):
     """A coerced value whose literal is false in rdflib's eyes (0, "", false): rdflib's
-    Converter replaces such a first value instead of making a list, so _one_or_list must see
+    Converter replaces such a first value instead of making a list, so _several must see
     it as false although its text is not empty."""
 
     def __bool__(self) -> bool:
@@ -316,9 +314,7 @@ def _truth(lexical: str, datatype: str | None, lang: str | None) -> bool:
     return bool(to_rdflib(Lit(lexical, datatype, lang)))
 
 
-def _one_or_list(values: list):
-    if len(values) == 1:
-        return values[0]
+def _several(values: list) -> list:
     if not all(values):
         raise _Unsupported  # rdflib replaces a falsy first value instead of appending to it
     return values

@@ -33,6 +33,7 @@ import json
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -84,6 +85,7 @@ CONFLICT_COLOUR = "#d62728"  # the glow of an arrow whose fact another fact cont
 # A class filter naming a superclass keeps its subclasses too.
 SUBCLASSES = {"Organization": ("Company", "GovernmentBody")}
 
+MAX_PAGE_FACTS = 3000  # facts a page holds at most (a browser draws a few thousand edges at ease)
 MAX_TOOLTIP_FACTS = 8  # facts listed in a node's tooltip (the click panel lists them all)
 MAX_TOOLTIP_EVIDENCE = 3  # evidence sentences listed per fact in a tooltip
 MAX_PANEL_CONFLICTS = 12  # other facts of a contradiction group listed under a fact in the panel
@@ -226,9 +228,9 @@ def _incident(full: nx.MultiDiGraph, n: str) -> list[tuple]:
     )
 
 
-def _node_title(G: nx.MultiDiGraph, full: nx.MultiDiGraph, n: str, rank: float) -> str:
+def _node_title(G: nx.MultiDiGraph, full: nx.MultiDiGraph, n: str, rank: float, degree: int) -> str:
     attrs = full.nodes[n]
-    lines = [attrs["label"], f"{attrs['cls']} - {n}", f"PageRank {rank:.4f}, {full.degree(n)} facts"]
+    lines = [attrs["label"], f"{attrs['cls']} - {n}", f"PageRank {rank:.4f}, {degree} facts"]
     for predicate, value, modality in attrs.get("literal_facts", []):
         lines.append(f"  {_local(predicate)} = {value} ({modality or 'unknown modality'})")
     facts = _incident(full, n)
@@ -244,7 +246,7 @@ def _node_title(G: nx.MultiDiGraph, full: nx.MultiDiGraph, n: str, rank: float) 
 
 
 def _panel_data(G: nx.MultiDiGraph, full: nx.MultiDiGraph, records, conflicts: dict, rank: dict[str, float], info: dict,
-                notes: list[str]) -> dict:
+                notes: list[str], degree: dict[str, int]) -> dict:
     """What the click panel shows: every fact of every node on the page, with its evidence."""
     literal_by_subject: dict[str, list] = defaultdict(list)
     for f in records:
@@ -305,7 +307,7 @@ def _panel_data(G: nx.MultiDiGraph, full: nx.MultiDiGraph, records, conflicts: d
         entry = {"label": d["label"], "cls": d["cls"], "shown": n in G}
         if n in G:
             entry.update(aliases=[*d.get("labels", []), *d.get("aliases", [])], rank=round(rank.get(n, 0.0), 6),
-                         degree=full.degree(n), facts=node_facts[n])
+                         degree=degree.get(n, full.degree(n)), facts=node_facts[n])
         nodes[n] = entry
     used = {e[1] for f in facts.values() for e in f["ev"]}
     return {
@@ -658,7 +660,7 @@ def _select(G: nx.MultiDiGraph, rank: dict[str, float], *, max_nodes: int, focus
 
 
 def _network(G: nx.MultiDiGraph, full: nx.MultiDiGraph, rank: dict[str, float], names: dict[str, str],
-             conflicts: dict) -> Network:
+             conflicts: dict, degree: dict[str, int]) -> Network:
     net = Network(height="780px", width="100%", directed=True, cdn_resources="in_line", heading="")
     net.options = {
         "physics": {"enabled": False},
@@ -685,7 +687,7 @@ def _network(G: nx.MultiDiGraph, full: nx.MultiDiGraph, rank: dict[str, float], 
             n,
             label=attrs["label"] or n,
             color=CLASS_COLOURS.get(attrs["cls"], OTHER_COLOUR),
-            title=_title(_node_title(G, full, n, rank[n])),
+            title=_title(_node_title(G, full, n, rank[n], degree.get(n, full.degree(n)))),
             size=round(8 + 32 * math.sqrt(rank[n] / top), 2),
             x=x,
             y=y,
@@ -717,8 +719,59 @@ def _network(G: nx.MultiDiGraph, full: nx.MultiDiGraph, rank: dict[str, float], 
     return net
 
 
+def _trust(p, r) -> tuple:
+    """Order of facts on a crowded page: highest confidence, then between the most central
+    parties, then by IRI."""
+    q = dict(r.qualifiers)
+    rank = p.pagerank
+    try:
+        confidence = float(q.get("kg:confidence", 0))
+    except ValueError:
+        confidence = 0.0
+    return (-confidence, -(rank.get(r.subject, 0.0) + rank.get(r.object, 0.0)), r.iri)
+
+
+def _left_out_note(left: int, total: int, kept: int) -> str:
+    return (f"{left} of {total} facts left out: the page holds the {kept} with the highest confidence "
+            "(`kg explain` and facts.csv list every fact).")
+
+
+def _most_trusted(p, max_facts: int):
+    """:func:`page_projection` of ``p``'s ``max_facts`` most trusted facts (:func:`_trust`)."""
+    chosen = sorted(p.facts, key=lambda r: _trust(p, r))[:max_facts]
+    return page_projection(p, chosen, len(p.facts))
+
+
+def page_projection(p, facts, total: int):
+    """A projection of ``p`` that holds only the fact records ``facts`` (of ``total``), and
+    the note that says so; its nodes, PageRank and measures are those of ``p``. (A build
+    gives it the records of its most trusted facts, which it alone holds with their
+    sentences; ``p`` is then the build's projection without sentences.)"""
+    from .analysis import Conflict, Projection
+
+    kept = {r.iri for r in facts}
+    conflicts = {c: Conflict(x.kinds, x.facts) for c, x in p.conflicts.items() if kept & set(x.facts)}
+    nodes = {n: {**attrs, "literal_facts": []} for n, attrs in p.nodes.items()}
+    q = Projection.of(nodes=nodes, facts=sorted(facts, key=lambda r: r.iri), conflicts=conflicts,
+                      article_names=p.article_names, article_info=p.article_info, simple=p.simple,
+                      pagerank=p.pagerank, centrality=p.centrality, communities=p.communities)
+    notes = [_left_out_note(total - len(kept), total, len(kept))] if len(kept) < total else []
+    return q, notes
+
+
+def _trim(G: nx.MultiDiGraph, p, max_facts: int) -> tuple[nx.MultiDiGraph, list[str]]:
+    """G with only its ``max_facts`` most trusted edges, and the note that says so."""
+    by_iri = {r.iri: r for r in p.facts}
+    edges = sorted(G.edges(keys=True, data=True), key=lambda e: _trust(p, by_iri[e[2]]) if e[2] in by_iri else (0, 0, e[2]))
+    H = nx.MultiDiGraph()
+    H.add_nodes_from(G.nodes(data=True))
+    for u, v, k, d in edges[:max_facts]:
+        H.add_edge(u, v, key=k, **d)
+    return H, [_left_out_note(G.number_of_edges() - max_facts, G.number_of_edges(), max_facts)]
+
+
 def render_page(graph, *, title: str = "Defence cooperation graph", max_nodes: int = 500, focus: str | None = None,
-                hops: int = 1, classes=None) -> tuple[str, RenderStats]:
+                hops: int = 1, classes=None, max_facts: int = MAX_PAGE_FACTS, notes: Iterable[str] = ()) -> tuple[str, RenderStats]:
     """The HTML page for ``graph`` as a string, and what it holds (see :func:`render_html`).
 
     ``graph`` may be a :class:`kg.analysis.Projection` of the dataset, shared with other readers.
@@ -727,11 +780,22 @@ def render_page(graph, *, title: str = "Defence cooperation graph", max_nodes: i
         raise RenderOptionError("max_nodes must be 0 or more")
     if hops < 0:
         raise RenderOptionError("hops must be 0 or more")
+    if max_facts < 0:
+        raise RenderOptionError("max_facts must be 0 or more")
     proj = projection(graph)
+    degree = {n: c["degree"] for n, c in proj.centrality.items()}  # in the whole graph, also when facts are left out
+    total_edges = sum(w for _u, _v, w in proj.simple.edges(data="weight"))
+    capped: list[str] = list(notes)
+    if focus is None and not classes and len(proj.facts) > max_facts:
+        proj, capped = _most_trusted(proj, max_facts)
     full, rank = proj.graph, proj.pagerank
     G, notes = _select(full, rank, max_nodes=max_nodes, focus=focus, hops=hops, classes=classes)
+    if G.number_of_edges() > max_facts:  # a focus or classes left too many: keep the most trusted of them
+        G, more = _trim(G, proj, max_facts)
+        capped += more
+    notes = capped + notes
     info = proj.article_info
-    net = _network(G, full, rank, proj.article_names, proj.conflicts)
+    net = _network(G, full, rank, proj.article_names, proj.conflicts, degree)
     page = net.generate_html()
     if "popup.innerHTML" in page:  # pyvis's HTML popup; _title should have made this impossible
         raise RuntimeError("pyvis switched to its innerHTML popup; a title still contains 'href'")
@@ -740,8 +804,8 @@ def render_page(graph, *, title: str = "Defence cooperation graph", max_nodes: i
     if _NETWORK_DIV not in page or "</body>" not in page:
         raise RuntimeError("the pyvis template changed: cannot place the panel; check the pinned pyvis version")
     head = f"<title>{html.escape(title)}</title>\n{_CSS}"
-    header = _header(title, G, full.number_of_nodes(), full.number_of_edges(), notes)
-    data = _panel_data(G, full, proj.facts, proj.conflicts, rank, info, notes)
+    header = _header(title, G, full.number_of_nodes(), total_edges, notes)
+    data = _panel_data(G, full, proj.facts, proj.conflicts, rank, info, notes, degree)
     styles = {m: [c, bool(d)] for m, (c, d) in [*MODALITY_STYLES.items(), ("unknown", UNKNOWN_MODALITY_STYLE)]}
     page = page.replace("<head>", "<head>\n" + head, 1)
     page = page.replace("<body>", "<body>\n" + header, 1)
@@ -766,6 +830,8 @@ def render_html(
     focus: str | None = None,
     hops: int = 1,
     classes=None,
+    max_facts: int = MAX_PAGE_FACTS,
+    notes: Iterable[str] = (),
 ) -> RenderStats:
     """Write ``graph`` (a Dataset or Graph of the fact model, or its
     :class:`kg.analysis.Projection`) as one offline HTML page.
@@ -773,8 +839,9 @@ def render_html(
     ``focus`` (an entity id, qname, label or alias) with ``hops`` keeps the entities within
     that many facts of it; ``classes`` (class names, or comma-separated strings; a
     superclass keeps its subclasses) keeps only those classes; then at most ``max_nodes``
-    nodes are kept, those with the highest PageRank. The page says what was left out and
-    why (``RenderStats.notes``). Returns the counts drawn. An unknown focus or class raises
+    nodes are kept, those with the highest PageRank, and at most ``max_facts`` facts, those
+    with the highest confidence. The page says what was left out and why
+    (``RenderStats.notes``). Returns the counts drawn. An unknown focus or class raises
     a :class:`~kg.errors.KGError`.
 
     >>> import tempfile, pathlib
@@ -783,7 +850,8 @@ def render_html(
     >>> render_html(Dataset(), out)
     RenderStats(nodes=0, edges=0, omitted_nodes=0, notes=())
     """
-    page, stats = render_page(graph, title=title, max_nodes=max_nodes, focus=focus, hops=hops, classes=classes)
+    page, stats = render_page(graph, title=title, max_nodes=max_nodes, focus=focus, hops=hops, classes=classes,
+                              max_facts=max_facts, notes=notes)
     write_atomic(Path(out_path), page)
     return stats
 

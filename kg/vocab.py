@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rdflib import Namespace
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
@@ -82,10 +84,14 @@ def sparql_prologue() -> str:
     return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 
 
+_LONGEST_FIRST = tuple((prefix, str(ns)) for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(str(kv[1]))))
+
+
+@lru_cache(maxsize=65536)  # a build asks for the same few hundred properties and entities again and again
 def qname(iri: str) -> str:
     """Shorten an IRI with the project's prefixes ("kg:directorOf"); unknown IRIs stay whole."""
-    for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(str(kv[1]))):
-        rest = iri[len(str(ns)):]
-        if iri.startswith(str(ns)) and rest and all(c.isalnum() or c in "_-." for c in rest):
+    for prefix, ns in _LONGEST_FIRST:
+        rest = iri[len(ns):]
+        if iri.startswith(ns) and rest and all(c.isalnum() or c in "_-." for c in rest):
             return f"{prefix}:{rest}"
     return iri

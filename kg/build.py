@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -419,8 +420,10 @@ class _Plan:
 
     def __init__(self, pack: RulePack, digests: list[_Digest], T, sample: float):
         from .analysis import Conflict, Projection, article_parts, entity_nodes
+        from .analysis import Evidence as Source
         from .corroborate import (Article, Claims, Corroboration, FactMerger, confidence, contradiction_nodes,
                                   contradictions, identity, precision_table, rewrite, source_count)
+        from .graph import fact_local
 
         self.T, self.sample, self.precision = T, sample, precision_table(pack)
         claims = Claims()
@@ -439,11 +442,12 @@ class _Plan:
             self.ids.append([identity(f) for f in facts])
             self.plain.append(plain)
         self.facts = merger.facts()  # as claims: every fact once, its evidence from every article
+        locals_ = [fact_local(f) for f in self.facts]
         self.articles = {d.slug: Article(d.slug, d.name, d.meta.get("date") or None, d.meta.get("publisher") or None)
                          for d in digests}
         self.shared = {identity(f): f for f in self.facts if len({e.article for e in f.evidence}) > 1}
         self.shared_plain = {k for k, n in plain_count.items() if n > 1}
-        groups = contradictions(self.facts, self.articles)
+        groups = contradictions(self.facts, self.articles, locals_)
         scored = {identity(f): f for g in groups for f in g.facts}
         scored.update(self.shared)
         # confidence here only for what is scored across articles; each article's workers
@@ -459,28 +463,28 @@ class _Plan:
         self.entity_ids = sorted(set().union(*(d.entities for d in digests))) if digests else []
         self.counts = sorted({c for d in digests for c in d.counts})
         names, info = article_parts((T.instance("art", d.slug), d.name, d.meta) for d in digests)
-        self.projection = Projection.of(nodes=entity_nodes(pack, self.entity_ids, self.counts, T),
-                                        facts=sorted((self._light_record(f) for f in self.facts), key=lambda r: r.iri),
+        sources = {d.slug: (Source("", T.instance("art", d.slug), "", None, None),) for d in digests}
+        records = sorted(map(self._light_record, self.facts, locals_, itertools.repeat(sources)), key=lambda r: r.iri)
+        self.projection = Projection.of(nodes=entity_nodes(pack, self.entity_ids, self.counts, T), facts=records,
                                         conflicts=conflicts, article_names=names, article_info=info)
 
-    def _light_record(self, f: Fact):
+    def _light_record(self, f: Fact, local: str, sources: dict):
         """The fact's record without its sentences, spans and qualifiers: what the summary,
         the timeline and the network measures read."""
-        from .analysis import Evidence, FactRecord
+        from .analysis import FactRecord
         from .corroborate import identity
-        from .graph import Lit, fact_local
-        from .vocab import qname
+        from .graph import Lit
 
         T = self.T
         obj = T.term(f.object)
         date = f.qualifier("kg:date")
-        arts = sorted({T.instance("art", e.article) for e in f.evidence})
+        arts = {e.article for e in f.evidence}
+        evidence = sources[next(iter(arts))] if len(arts) == 1 else tuple(sorted(x for a in arts for x in sources[a]))
         return FactRecord(
-            iri=T.instance("fact", fact_local(f)), subject=T.term(f.subject), predicate=qname(T.kg(f.predicate)),
+            iri=T.instance("fact", local), subject=T.term(f.subject), predicate=f.predicate,
             object=obj.lexical if isinstance(obj, Lit) else obj, object_is_literal=isinstance(obj, Lit),
-            modality=f.modality, date=T.term(date).lexical if date is not None else None,
-            evidence=tuple(Evidence("", a, "", None, None) for a in arts), qualifiers=(),
-            conflicts=tuple(sorted(self.conflicts_of.get(identity(f), ()))))
+            modality=f.modality, date=T.term(date).lexical if date is not None else None, evidence=evidence,
+            qualifiers=(), conflicts=tuple(sorted(self.conflicts_of.get(identity(f), ()))))
 
     def job(self, i: int, d: _Digest, wanted: frozenset = frozenset()) -> tuple:
         """What pass 3 (or pass 4, for the records of ``wanted`` fact nodes) needs for article i."""

@@ -149,28 +149,29 @@ def _quantity(f: Fact) -> str | None:
     return _qual(f, "kg:quantity") or None
 
 
-def identity(f: Fact) -> tuple:
-    """What makes two facts one fact node: the extraction key (subject, predicate, object,
-    date, modality), the quantity and the date's modifier and period (kg/graph.py
-    IDENTITY_QUALIFIERS); a missing value is ""."""
-    found: dict[str, str] = {}
-    for p, t in f.qualifiers:  # the first value of each, as Fact.qualifier gives it
-        if p in _IDENTITY_PROPS and p not in found:
-            found[p] = t.value
-    return (f.subject, f.predicate, f.object, found.get("kg:date", ""), f.modality,
-            found.get("kg:quantity", ""), found.get("kg:dateModifier", ""), found.get("kg:datePeriod", ""))
-
-
-_IDENTITY_PROPS = frozenset({"kg:date", "kg:quantity", "kg:dateModifier", "kg:datePeriod"})
-
-
 _VERSION_PROPS = ("kg:date", "kg:quantity", "kg:dateModifier", "kg:datePeriod")
 
 
 def _version(f: Fact) -> tuple[str, str, str, str]:
     """(date, quantity, date modifier, date period): what two reports of one claim may state
-    more or less precisely."""
-    return tuple(_qual(f, p) for p in _VERSION_PROPS)  # type: ignore[return-value]
+    more or less precisely; a missing value is ""."""
+    found: dict[str, str] = {}
+    for p, t in f.qualifiers:  # the first value of each, as Fact.qualifier gives it
+        if p in _VERSION_SET and p not in found:
+            found[p] = t.value
+    return (found.get("kg:date", ""), found.get("kg:quantity", ""), found.get("kg:dateModifier", ""),
+            found.get("kg:datePeriod", ""))
+
+
+_VERSION_SET = frozenset(_VERSION_PROPS)
+
+
+def identity(f: Fact) -> tuple:
+    """What makes two facts one fact node: the extraction key (subject, predicate, object,
+    date, modality), the quantity and the date's modifier and period (kg/graph.py
+    IDENTITY_QUALIFIERS); a missing value is ""."""
+    date, quantity, modifier, period = _version(f)
+    return (f.subject, f.predicate, f.object, date, f.modality, quantity, modifier, period)
 
 
 def _refines(w: tuple, v: tuple) -> bool:
@@ -206,13 +207,9 @@ class Claims:
         if self._targets is None:
             target: dict[tuple, tuple] = {}
             for g, versions in self.groups.items():
-                if len(versions) == 1:
-                    continue
-                maximal = [w for w in versions if not any(u != w and _refines(u, w) for u in versions)]
-                for v in versions:
-                    fits = [w for w in maximal if _refines(w, v)]
-                    if len(fits) == 1 and fits[0] != v:
-                        target[(*g, v)] = fits[0]
+                if len(versions) > 1:
+                    for v, w in _refinements(versions).items():
+                        target[(*g, v)] = w
             self._targets = target
         return self._targets
 
@@ -227,6 +224,45 @@ class Claims:
             if to is not None:
                 out[key] = (to, tuple((prop, self.terms[(prop, value)]) for prop, value in zip(_VERSION_PROPS, to) if value))
         return out
+
+
+def _refinements(versions: Iterable[tuple]) -> dict[tuple, tuple]:
+    """Version -> the unique most specific version that refines it, for the versions of one
+    claim that have one other than themselves.
+
+    A version can only be refined by versions dated at or below its date ("2018" by
+    "2018-02" and "2018-02-14"), so versions are indexed under every prefix of their date
+    and each looks only there, stopping at the first refinement (not maximal) or the second
+    fit (ambiguous): a claim reported with a thousand dates costs about a thousand looks,
+    not a million."""
+    versions = list(versions)
+    under = _by_date_prefix(versions)
+    maximal = [w for w in versions if not any(u != w and _refines(u, w) for u in under[w[0]])]
+    under_maximal = _by_date_prefix(maximal)
+    out = {}
+    for v in versions:
+        fits = []
+        for w in under_maximal[v[0]]:
+            if _refines(w, v):
+                fits.append(w)
+                if len(fits) > 1:
+                    break
+        if len(fits) == 1 and fits[0] != v:
+            out[v] = fits[0]
+    return out
+
+
+def _by_date_prefix(versions: Iterable[tuple]) -> dict[str, list[tuple]]:
+    """Date ("", "2018", "2018-02", ...) -> the versions dated at it or below it."""
+    index: dict[str, list[tuple]] = defaultdict(list)
+    for v in versions:
+        date = v[0]
+        index[""].append(v)
+        if date:
+            parts = date.split("-")
+            for i in range(1, len(parts) + 1):
+                index["-".join(parts[:i])].append(v)
+    return index
 
 
 def claim_of(f: Fact) -> tuple:
@@ -410,37 +446,92 @@ def _conflicts(f: Fact, g: Fact, articles) -> list[ConflictKind]:
     return kinds
 
 
-def contradictions(facts: Iterable[Fact], articles: Mapping[str, Article] = {}) -> list[Contradiction]:
+def contradictions(facts: Iterable[Fact], articles: Mapping[str, Article] = {},
+                   keys: Iterable[str] | None = None) -> list[Contradiction]:
     """The groups of facts that cannot all be true, ordered by their first fact's IRI (see
-    the module docstring)."""
-    from .graph import fact_iri
+    the module docstring).
 
-    by_iri = {str(fact_iri(f)): f for f in facts}  # one per fact node (the IRI hashes the identity)
-    # only facts with the same parties, the same measure or the same office can conflict:
-    # compare within those buckets, never all pairs
-    buckets: dict[tuple, list[str]] = defaultdict(list)
-    for a in sorted(by_iri):
-        f = by_iri[a]
-        buckets[("parties", f.subject, f.object)].append(a)
-        if f.predicate in SINGLE_VALUE_PREDICATES:
-            buckets[("measure", f.subject, f.predicate)].append(a)
-        if f.predicate in SINGLE_HOLDER_PREDICATES:
-            buckets[("office", f.predicate, f.object)].append(a)
-    pairs = nx.Graph()  # facts as nodes, conflicting pairs as edges; its connected parts are the groups
-    kinds: dict[str, set] = defaultdict(set)  # fact IRI -> kinds of its conflicts
-    for bucket in buckets.values():
-        for a, b in itertools.combinations(bucket, 2):
-            if pairs.has_edge(a, b):  # already found in another bucket
-                continue
-            found = _conflicts(by_iri[a], by_iri[b], articles)
-            if found:
-                pairs.add_edge(a, b)
-                kinds[a].update(found)
-                kinds[b].update(found)
-    groups = sorted(sorted(part) for part in nx.connected_components(pairs))
+    Each kind of conflict needs its two facts to share something, so only such pairs are
+    compared (:func:`_candidate_pairs`), and a pair is not compared at all when its facts are
+    already in one group that already has every kind the pair could add: a claim reported
+    with a thousand different dates costs a few thousand comparisons, not half a million."""
+    from .graph import fact_local
+
+    facts = list(facts)
+    keys = [fact_local(f) for f in facts] if keys is None else keys  # (keys: the facts' fact_local, if known)
+    by_key = dict(zip(keys, facts))  # one per fact node (the IRI hashes the identity), sorted as IRIs
+    parent: dict[str, str] = {}  # union-find over the facts that conflict with some other
+    group_kinds: dict[str, set] = {}  # root -> the kinds of the group's conflicting pairs
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for possible, a, b in _candidate_pairs(by_key, articles):
+        if a in parent and b in parent:
+            ra = root(a)
+            if ra == root(b) and possible <= group_kinds[ra]:
+                continue  # nothing this pair could show is new to its group
+        found = _conflicts(by_key[a], by_key[b], articles)
+        if not found:
+            continue
+        for x in (a, b):
+            if x not in parent:
+                parent[x] = x
+                group_kinds[x] = set()
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[ra] = rb
+            group_kinds[rb] |= group_kinds.pop(ra)
+        group_kinds[rb].update(found)
+    parts: dict[str, list[str]] = defaultdict(list)
+    for x in parent:
+        parts[root(x)].append(x)
     order = list(ConflictKind)
-    return [Contradiction(tuple(by_iri[m] for m in group), tuple(sorted({k for m in group for k in kinds[m]}, key=order.index)))
-            for group in groups]
+    return [Contradiction(tuple(by_key[m] for m in group), tuple(sorted(group_kinds[root(group[0])], key=order.index)))
+            for group in sorted(sorted(part) for part in parts.values())]
+
+
+def _candidate_pairs(by_key: Mapping[str, Fact], articles) -> Iterator[tuple[frozenset, str, str]]:
+    """(kinds the pair could show, fact, fact) for every pair that could conflict: a denial
+    and a report of the same claim; two reports of one contract; an order and its
+    cancellation (same parties); two values of a single-valued measure, or two holders of a
+    single-holder office, in the same year (those conflicts need overlapping times)."""
+    claims: dict[tuple, list[str]] = defaultdict(list)
+    cancellations: dict[tuple, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
+    yearly: dict[tuple, list[str]] = defaultdict(list)
+    for k in sorted(by_key):
+        f = by_key[k]
+        claims[(f.subject, f.predicate, f.object)].append(k)
+        if f.modality not in TRUTHY:
+            continue
+        if f.predicate in ("kg:ordered", "kg:cancelledOrderOf"):
+            cancellations[(f.subject, f.object)][f.predicate == "kg:cancelledOrderOf"].append(k)
+        measure, office = f.predicate in SINGLE_VALUE_PREDICATES, f.predicate in SINGLE_HOLDER_PREDICATES
+        if measure or office:
+            for year in sorted({t[:4] for t in _times(f, articles)}):
+                yearly[("measure" if measure else "office", f.predicate, f.object if office else f.subject, year)].append(k)
+    negation, contract = frozenset({ConflictKind.NEGATION}), frozenset({ConflictKind.DATE, ConflictKind.QUANTITY})
+    for members in claims.values():
+        truthy = [k for k in members if by_key[k].modality in TRUTHY]
+        denied = [k for k in members if by_key[k].modality == "negated"]
+        for a, b in itertools.product(denied, truthy):
+            yield negation, a, b
+        if by_key[members[0]].predicate in CONTRACT_PREDICATES:
+            for a, b in itertools.combinations(truthy, 2):
+                yield contract, a, b
+    cancelled = frozenset({ConflictKind.CANCELLED})
+    for orders, cancels in cancellations.values():
+        for a, b in itertools.product(orders, cancels):
+            yield cancelled, a, b
+    value, holder = frozenset({ConflictKind.VALUE}), frozenset({ConflictKind.SINGLE_HOLDER})
+    for (kind, *_rest), members in yearly.items():
+        differ = (lambda f, g: f.object != g.object) if kind == "measure" else (lambda f, g: f.subject != g.subject)
+        for a, b in itertools.combinations(members, 2):
+            if differ(by_key[a], by_key[b]):
+                yield (value if kind == "measure" else holder), a, b
 
 
 # --- all together ----------------------------------------------------------------------

@@ -13,6 +13,8 @@ import json
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
@@ -459,3 +461,83 @@ def test_the_panel_lists_a_large_group_up_to_its_cap(pack):
         assert len(named) == MAX_PANEL_CONFLICTS and all(x[2] == "date" for x in named)
         assert f["x"][-1] == ["", f"... and {n - 1 - MAX_PANEL_CONFLICTS} more", ""]
     assert sum(1 for e in edges_json(page) if e.get("shadow")) == n  # every version glows
+
+
+# --- contradictions compare only the pairs that could conflict ----------------------------
+
+
+def _all_pairs(facts, articles):
+    """The reference: every pair compared (what kg.corroborate.contradictions must equal)."""
+    import itertools
+
+    import networkx as nx
+
+    from kg.corroborate import ConflictKind, _conflicts
+    from kg.graph import fact_local
+
+    by_key = {fact_local(f): f for f in facts}
+    pairs, kinds = nx.Graph(), {}
+    for a, b in itertools.combinations(sorted(by_key), 2):
+        found = _conflicts(by_key[a], by_key[b], articles)
+        if found:
+            pairs.add_edge(a, b)
+            kinds.setdefault(a, set()).update(found)
+            kinds.setdefault(b, set()).update(found)
+    order = list(ConflictKind)
+    return [(tuple(group), tuple(sorted({k for m in group for k in kinds[m]}, key=order.index)))
+            for group in sorted(sorted(part) for part in nx.connected_components(pairs))]
+
+
+_PREDICATES = ["kg:ordered", "kg:cancelledOrderOf", "kg:delivered", "kg:presidentOf", "kg:defenceMinisterOf",
+               "kg:totalMTCAgreements", "kg:forecastMarketShare"]
+
+
+@st.composite
+def _fact_sets(draw):
+    articles = {a: Article(a, a + ".md", draw(st.sampled_from([None, "2016-05-01", "2017-01-02", "2018-09-09"])),
+                           draw(st.sampled_from([None, "P1", "P2"]))) for a in ("a1", "a2", "a3", "a4")}
+    facts = []
+    for _ in range(draw(st.integers(0, 14))):
+        f = fact(draw(st.sampled_from(["Vietnam", "India", "Putin"])), draw(st.sampled_from(_PREDICATES)),
+                 draw(st.sampled_from(["Yak-130", "Su-35", "Russia"])),
+                 draw(st.sampled_from(["asserted", "reported", "negated", "planned"])),
+                 draw(st.sampled_from([None, "2017", "2017-02", "2017-03", "2018"])),
+                 draw(st.sampled_from([None, 10, 12])),
+                 [ev(a, draw(st.integers(0, 2))) for a in draw(st.lists(st.sampled_from(sorted(articles)), min_size=1, max_size=2, unique=True))],
+                 draw(st.sampled_from([None, "signed", "delivered", "cancelled"])))
+        if draw(st.booleans()):
+            f = f._replace(qualifiers=tuple(sorted([*f.qualifiers, ("kg:supplier", Term("entity", draw(st.sampled_from(["ROE", "UAC"]))))])))
+        facts.append(f)
+    return facts, articles
+
+
+@settings(max_examples=300, deadline=None)
+@given(_fact_sets())
+def test_contradictions_are_what_comparing_every_pair_finds(case):
+    from kg.corroborate import merge_by_identity
+    from kg.graph import fact_local
+
+    facts, articles = case
+    facts = merge_by_identity(facts)
+    got = [(tuple(fact_local(f) for f in c.facts), c.kinds) for c in contradictions(facts, articles)]
+    assert got == _all_pairs(facts, articles)
+
+
+_VERSIONS = st.tuples(st.sampled_from(["", "2017", "2017-02", "2017-02-14", "2017-03", "2018", "2018-01-01"]),
+                      st.sampled_from(["", "10", "12"]), st.sampled_from(["", "before", "after"]), st.sampled_from(["", "end of"]))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sets(_VERSIONS, max_size=12))
+def test_each_version_goes_to_what_comparing_every_pair_gives(versions):
+    """kg.corroborate._refinements looks only under each version's date; comparing every
+    pair (the definition) must give the same rewrite."""
+    from kg.corroborate import _refinements, _refines
+
+    maximal = [w for w in versions if not any(u != w and _refines(u, w) for u in versions)]
+    expected = {}
+    for v in versions:
+        fits = [w for w in maximal if _refines(w, v)]
+        if len(fits) == 1 and fits[0] != v:
+            expected[v] = fits[0]
+    assert _refinements(versions) == expected

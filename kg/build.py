@@ -352,7 +352,7 @@ class _Digest:
 
     path: str
     slug: str
-    key: str | None  # where its result waits (cache or spill), None if it was skipped
+    key: tuple | None  # where its result waits: ("cache", key) or ("spill", file, offset, size); None if skipped
     cached: bool
     sentences: int = 0
     skipped: Skipped | None = None
@@ -396,13 +396,14 @@ def _digest_job(job: tuple[str, str]) -> _Digest:
             outcome = ("skip", Skipped(e.path, e.reason), 0)
         else:
             outcome = ("ok", _compact(extract_document(doc, pack)), len(doc.sentences))
-        if key is not None:
-            (cache or spill).put(key, outcome)
+        if key is not None and cache is not None:
+            cache.put(key, outcome)
     kind, value, n_sentences = outcome
     if kind == "skip":
         return _Digest(path, slug, None, cached, skipped=value)
     r: DocResult = value
-    return _Digest(path, slug, key, cached, n_sentences, name=_file_name(r.doc.path), meta=dict(r.doc.meta),
+    where = ("cache", key) if cache is not None else ("spill", *spill.put(outcome))
+    return _Digest(path, slug, where, cached, n_sentences, name=_file_name(r.doc.path), meta=dict(r.doc.meta),
                    claims=tuple(_claim(f) for f in r.facts), entities=frozenset(entities_of([r])),
                    counts=tuple(counts_of([r])),
                    unmatched=tuple((s.start, s.end, " ".join(s.text.split())) for s in r.unmatched))
@@ -590,7 +591,7 @@ def _write_job(job: tuple) -> _Written:
         score = confidence(f, _WORKER["precision"], a.article)
         corroboration.append((node, T.v(KG.confidence), T.typed(_decimal(score), "decimal")))
         corroboration.append((node, T.v(KG.sourceCount), T.integer(1)))
-        rows.append(fact_row(f, a.pack, sources))
+        rows.append(fact_row(f, a.pack, sources, node.rsplit("/", 1)[1]))
         trust.append((score, node, T.term(f.subject), T.term(f.object)))
         if f.object.kind in ("entity", "count"):
             r = a.record(f, key, node, score)
@@ -623,16 +624,17 @@ def _decimal(x: float) -> str:
     return four_places(x)
 
 
-def _stored_result(path: str, slug: str, key: str) -> DocResult:
+def _stored_result(path: str, slug: str, where: tuple) -> DocResult:
     """An article's result as pass 1 left it (extracted again if it is gone: a full disk
     loses cache entries, never articles)."""
     pack = _WORKER["pack"]
-    store = _WORKER["cache"] or _WORKER["spill"]
-    got = store.get(key)
+    if where[0] == "spill":
+        return _WORKER["spill"].get(where[1:])[1]
+    got = _WORKER["cache"].get(where[1])
     if got is None:
         f = Path(path)
         try:
-            same = entry_key(f.read_bytes(), path, slug, pack.digest) == key
+            same = entry_key(f.read_bytes(), path, slug, pack.digest) == where[1]
         except OSError:
             same = False
         if not same:
@@ -640,6 +642,39 @@ def _stored_result(path: str, slug: str, key: str) -> DocResult:
         doc = read_document(f, pack.cleaning, slug)
         got = ("ok", _compact(extract_document(doc, pack)), len(doc.sentences))
     return got[1]
+
+
+class _Spill:
+    """Where pass 1 leaves the results pass 3 reads when there is no cache: each process
+    appends its results to a file of its own (one file per process, not one per article),
+    and gives where each lies."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._out = None
+        self._in: dict[str, object] = {}
+
+    def put(self, value) -> tuple[str, int, int]:
+        import pickle
+
+        if self._out is None or self._out[0] != os.getpid():  # (a forked process opens its own)
+            path = self.folder / f"{os.getpid()}.bin"
+            self._out = (os.getpid(), path, open(path, "ab"))
+        _pid, path, fh = self._out
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        offset = fh.tell()
+        fh.write(data)
+        fh.flush()  # another process reads it in pass 3
+        return str(path), offset, len(data)
+
+    def get(self, where: tuple):
+        import pickle
+
+        path, offset, size = where
+        fh = self._in.get(path)
+        if fh is None:
+            fh = self._in[path] = open(path, "rb")
+        return pickle.loads(os.pread(fh.fileno(), size, offset))
 
 
 # --- the streaming build ----------------------------------------------------------------
@@ -691,8 +726,9 @@ def build(
     workers = max(1, workers or default_workers())
     base = base_iri or BASE
     spill = None if folder is not None else Path(tempfile.mkdtemp(prefix=".kg-spill.", suffix=".tmp", dir=out))
+    _prepare(pack)  # before the workers are forked, so each does not do it again
     state = {"pack": pack, "cache": ExtractionCache(folder) if folder is not None else None,
-             "spill": ExtractionCache(spill) if spill is not None else None, "precision": precision_table(pack),
+             "spill": _Spill(spill) if spill is not None else None, "precision": precision_table(pack),
              "terms": PlainTerms(base), "chunks": GraphChunks(prefixes_for_base(base), context_for_base(base))}
     try:
         with _pool(workers, len(files), state) as pool, _cyclic_gc_paused():
@@ -700,6 +736,13 @@ def build(
     finally:
         if spill is not None:
             shutil.rmtree(spill, ignore_errors=True)
+
+
+def _prepare(pack: RulePack) -> None:
+    """Compile what extraction compiles lazily (the pattern prefilter and sentence gate)."""
+    from .extract import _gate
+
+    _gate(pack)
 
 
 class _Outputs:

@@ -9,7 +9,6 @@ an interrupted build leaves the previous outputs whole.
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
 import os
@@ -208,7 +207,7 @@ class GraphChunks:
         obj = self.jsonld_writer.graph_object(name, triples)
         if obj is None:
             return ""
-        dump = functools.partial(json.dumps, ensure_ascii=False, sort_keys=True)
+        dump = _JSON
         nodes = []
         for node in obj["@graph"]:
             for key, value in node.items():
@@ -439,22 +438,26 @@ def _label(t: Term | None, pack: RulePack) -> str:
 def _id(t: Term | None) -> str:
     if t is None:
         return ""
-    from .graph import term_node
+    if t.kind == "literal":
+        return t.value
+    if t.kind == "iri":  # already a qname ("kg:InForce")
+        return t.value
+    from .vocab import COUNT, ENT
 
-    node = term_node(t)
-    return qname(str(node)) if t.kind != "literal" else t.value
+    return qname((ENT if t.kind == "entity" else COUNT) + t.value)
 
 
-def fact_row(f: Fact, pack: RulePack, sources: dict[str, str]) -> tuple:
+def fact_row(f: Fact, pack: RulePack, sources: dict[str, str], local: str | None = None) -> tuple:
     """One row of facts.csv: the fact, its parties and labels, its date, status, modality,
-    speaker and quantity, every source, and its first evidence (sentence, span, rule)."""
-    from .graph import fact_iri
+    speaker and quantity, every source, and its first evidence (sentence, span, rule).
+    local: the fact's kg.graph.fact_local, if known."""
+    from .graph import fact_local
 
     ev = min(f.evidence)
     speaker = f.qualifier("kg:speaker")
     quantity = f.qualifier("kg:quantity")
     return (
-        qname(str(fact_iri(f))), _id(f.subject), _label(f.subject, pack), f.predicate, _id(f.object),
+        "fact:" + (local or fact_local(f)), _id(f.subject), _label(f.subject, pack), f.predicate, _id(f.object),
         _label(f.object, pack), f.date or "", f.status or "", f.modality, _label(speaker, pack),
         quantity.value if quantity else "",
         ";".join(sorted({sources.get(e.article, e.article) for e in f.evidence})),
@@ -490,9 +493,12 @@ def _plain(value):
         return ""
     if isinstance(value, (bool, int, float, str)):
         return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return _JSON_ANY(value)
 
 
+# one encoder each, made once (json.dumps with options makes a new encoder per call)
+_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+_JSON_ANY = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str).encode
 _NODE_ATTRS = ("aliases", "cls", "iri", "label", "labels", "literal_facts")
 _EDGE_ATTRS = ("conflicts", "date", "evidence", "modality", "predicate", "qualifiers", "evidence_count", "sentence")
 _LONG = frozenset({"evidence_count"})
@@ -540,15 +546,20 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _xml_text(value) -> str:
-    from xml.sax.saxutils import escape
-
-    return escape(_NOT_XML.sub("\ufffd", str(value)))
+    """Text for an XML element: & < > escaped (and what XML cannot hold at all replaced)."""
+    text = str(value)
+    if _NOT_XML.search(text):
+        text = _NOT_XML.sub("\ufffd", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _xml_attr(value) -> str:
-    from xml.sax.saxutils import quoteattr
-
-    return quoteattr(_NOT_XML.sub("\ufffd", str(value)), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+    """A quoted XML attribute value: & < > " escaped, and tab, line feed and carriage return as
+    character references (a parser would turn them into spaces)."""
+    text = _xml_text(value).replace('"', "&quot;")
+    if "\n" in text or "\r" in text or "\t" in text:
+        text = text.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    return f'"{text}"'
 
 
 class GraphML:

@@ -8,7 +8,8 @@ even by SIGKILL, so a killed build never leaves a stale lock; the file itself st
 hidden, and `kg serve` never serves hidden files).
 
 Holding the lock also makes it safe to delete what a killed build left behind: the
-temporary files of `write_atomic` (``.NAME.XXXX.tmp``), which never replaced an output.
+temporary files of `write_atomic` (``.NAME.XXXX.tmp``), which never replaced an output,
+and its spill folder (``.kg-spill.XXXX.tmp``), which only that build read.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from pathlib import Path
 from .errors import KGError
 
 LOCK_NAME = ".kg-build.lock"
-# write_atomic's temporary files: "." + output name + "." + mkstemp's random part + ".tmp"
+# write_atomic's temporary files: "." + output name + "." + mkstemp's random part + ".tmp";
+# a build's spill folder (kg/build.py) is named alike: ".kg-spill." + random part + ".tmp"
 _STALE_TMP = re.compile(r"^\..+\.[A-Za-z0-9_]{6,}\.tmp$")
 
 
@@ -89,14 +91,22 @@ def build_lock(out_dir: str | Path) -> Iterator[Path]:
 
 def remove_stale_temporaries(out: Path) -> list[str]:
     """Delete temporary files a killed build left in ``out`` (call only while holding the lock)."""
+    import shutil
+
     removed = []
     for p in out.iterdir():
-        if _STALE_TMP.match(p.name) and p.is_file():
-            try:
+        if not _STALE_TMP.match(p.name):
+            continue
+        try:
+            if p.is_file():
                 p.unlink()
-                removed.append(p.name)
-            except OSError:
-                pass
+            elif p.name.startswith(".kg-spill.") and p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                continue
+            removed.append(p.name)
+        except OSError:
+            pass
     return sorted(removed)
 
 

@@ -107,11 +107,14 @@ def test_the_lock_removes_what_a_killed_build_left(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / ".graph.nq.k3j_x9ab.tmp").write_text("half a file")
+    (out / ".kg-spill.q8w2er7t.tmp").mkdir()  # a killed build's extraction results
+    (out / ".kg-spill.q8w2er7t.tmp" / "123.bin").write_bytes(b"results")
+    (out / ".notes.x8k2p1m9.tmp").mkdir()  # a folder the build never makes: not ours to remove
     (out / "graph.nq").write_text("kept")
     (out / "notes.tmp").write_text("not ours")
     with build_lock(out):
         pass
-    assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME, "graph.nq", "notes.tmp"]
+    assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME, ".notes.x8k2p1m9.tmp", "graph.nq", "notes.tmp"]
 
 
 def _open_files(q) -> None:

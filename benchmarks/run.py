@@ -1,21 +1,23 @@
-"""Benchmark of `kg build` at scale (run by hand, not in the test suite); prints a table.
+"""Benchmark of `kg build` at scale (run by hand, not in the test suite); prints tables.
 
-    /tmp/venv/bin/python benchmarks/run.py                      # corpora of 10 and 50 MB
-    /tmp/venv/bin/python benchmarks/run.py --sizes 10,50,200    # and 200 MB
-    /tmp/venv/bin/python benchmarks/run.py --code /tmp/ref      # the same, with another checkout's kg
+    python benchmarks/run.py                                    # corpora of 10 and 50 MB
+    python benchmarks/run.py --sizes 10,50,200                  # the issue's sizes
+    python benchmarks/run.py --code /tmp/ref                    # another checkout's kg, measured alike
 
-Measured, each in a fresh process:
+Measured, each in a fresh process, every ratio against a baseline measured in the same run:
 - extraction (read + clean + split + extract, one process) in MB/s per core, for gazetteers
   of about 500, 5,000 and 50,000 aliases (the default pack, plus synthetic companies), on the
   first --extract-mb MB of each corpus, against raw read + lowercasing of the same files;
-- triples/s into the graph a build holds (kg.graph.Quads; an rdflib Dataset in checkouts
-  before it) against pyoxigraph's bulk load of the same quads, and kg's Turtle writer
-  against pyoxigraph's Turtle serialisation;
-- with KG_BENCH_SHACL=1, SHACL validation of the same triples: pyshacl on 1 and 2
-  processes, and rudof (checkouts that have it);
-- end-to-end `kg build` wall time and peak RSS (/usr/bin/time -v; the largest process) on
-  the corpora listed by --build-sizes, with a time limit.
-Corpora and packs are generated once under --work (seeded) and reused.
+- writing: `kg build --workers 1` of the first --store-mb MB; the triples its write phase makes
+  and writes per second (all four RDF files, facts.csv, GraphML and GEXF), against
+  pyoxigraph's bulk load of the same quads (graph.nq) and its Turtle serialisation of their
+  union, against which graph.ttl's share of the write phase is set;
+- end-to-end `kg build --workers W --no-cache` of each corpus: wall time, cost per MB (and
+  its ratio to the smallest corpus's), peak RSS of the largest process (/usr/bin/time) and
+  peak memory of all the build's processes together (the sum of their proportional set
+  sizes, sampled from /proc every 0.2 s: pages forked workers share count once), and the
+  build's own phase times (`kg build --timings`).
+Corpora and packs are generated once under --work (seeded: the same every time) and reused.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -72,9 +75,7 @@ def _sample(corpus: Path, mb: float) -> list[str]:
 # --- measurements run in a child process (so a --code checkout can be measured) ----------
 
 
-def child_extract(files: list[str], pack: str | None, store: bool) -> dict:
-    import pickle
-
+def child_extract(files: list[str], pack: str | None) -> dict:
     from kg.build import assign_slugs
     from kg.documents import read_document
     from kg.extract import extract_document
@@ -88,199 +89,222 @@ def child_extract(files: list[str], pack: str | None, store: bool) -> dict:
     nbytes = sum(os.path.getsize(f) for f in files)
     for f in paths:  # warm the page cache, so neither measurement reads the disk
         f.read_bytes()
+    extract_document(read_document(paths[0], p.cleaning, slugs[paths[0]]), p)  # compile what is compiled lazily
     # baseline: raw read + lowercasing of the same files
-    t = time.perf_counter()
+    t = time.process_time()
     for f in paths:
         f.read_bytes().decode("utf-8").lower()
-    lower_s = time.perf_counter() - t
-    t = time.perf_counter()
-    results = []
+    lower_s = time.process_time() - t
+    t = time.process_time()
+    facts = 0
     for f in paths:
-        results.append(extract_document(read_document(f, p.cleaning, slugs[f]), p))
-    ext_s = time.perf_counter() - t
-    out = {"mb": nbytes / 1e6, "files": len(files), "pack_load_s": load_s, "lower_s": lower_s, "extract_s": ext_s,
-           "facts": sum(len(r.facts) for r in results), "aliases": p.gazetteer.size}
-    if store:
-        out.update(_store(results, p))
-    del pickle
-    return out
+        facts += len(extract_document(read_document(f, p.cleaning, slugs[f]), p).facts)
+    ext_s = time.process_time() - t
+    return {"mb": nbytes / 1e6, "files": len(files), "pack_load_s": load_s, "lower_s": lower_s, "extract_s": ext_s,
+            "facts": facts, "aliases": p.gazetteer.size}
 
 
-def _store(results, pack) -> dict:
+def child_write(files: list[str], out: str) -> dict:
+    """kg build of files on one worker; then, on the quads it wrote, kg's four RDF writers
+    (kg.export.GraphChunks, graph by graph, as a build uses them) against pyoxigraph's
+    writers of the same formats, and pyoxigraph's bulk load of them into a store."""
+    import shutil
+
     import pyoxigraph as ox
 
-    from kg.export import serialize_nquads, serialize_turtle
-    from kg.graph import dataset_quads
+    from kg.build import build
+    from kg.export import GraphChunks, context_for_base, prefixes_for_base
+    from kg.graph import Lit
 
-    try:
-        from kg.graph import build_quads as build_graph  # what a build holds (checkouts before it lack it)
-    except ImportError:
-        from kg.graph import build_dataset as build_graph
-    t = time.perf_counter()
-    ds = build_graph(results, pack)
-    build_s = time.perf_counter() - t
-    quads = sum(1 for _ in dataset_quads(ds))
-    t = time.perf_counter()
-    ttl = serialize_turtle(ds)
-    kg_ttl_s = time.perf_counter() - t
-    t = time.perf_counter()
-    nq = serialize_nquads(ds)
-    kg_nq_s = time.perf_counter() - t
-    t = time.perf_counter()
-    conv_s = None
-    try:
-        from kg.export import ox_quads  # kg's pyoxigraph writers (checkouts before them lack it)
+    folder = Path(out) / "in"
+    shutil.rmtree(out, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for f in files:  # one folder, so that the build reads exactly the sample
+        shutil.copy(f, folder / (Path(f).parent.name + "-" + Path(f).name))
+    summary = build([folder], Path(out) / "build", workers=1, cache=False, shacl="off")
+    nq = (Path(out) / "build" / "graph.nq").read_bytes()
+    quads = list(ox.parse(nq, format=ox.RdfFormat.N_QUADS))
 
-        ox_quads(ds)
-        conv_s = time.perf_counter() - t
-    except ImportError:
-        pass
-    shacl = {}
-    if os.environ.get("KG_BENCH_SHACL"):
-        import inspect
+    def plain(t):
+        if isinstance(t, ox.Literal):
+            return Lit(t.value, None if t.language or t.datatype.value.endswith("#string") else t.datatype.value, t.language)
+        return t.value
 
-        from kg.export import union_graph
-        from kg.validate import validate_graph
-
-        union = union_graph(ds)
-        params = inspect.signature(validate_graph).parameters
-        engine = {"engine": "pyshacl"} if "engine" in params else {}
-        for w in (1, 2):
-            if w > 1 and "workers" not in params:
-                break
-            t = time.perf_counter()
-            validate_graph(union, **engine, **({"workers": w} if w > 1 else {}))
-            shacl[f"shacl_{w}_s"] = time.perf_counter() - t
-        if engine:
-            for w in (1, 2):
-                t = time.perf_counter()
-                validate_graph(ds, engine="rudof", workers=w)
-                shacl["rudof_s" if w == 1 else f"rudof_{w}_s"] = time.perf_counter() - t
+    graphs: dict = {}
+    for q in quads:
+        graphs.setdefault(q.graph_name.value, []).append((plain(q.subject), plain(q.predicate), plain(q.object)))
+    chunks = GraphChunks(prefixes_for_base(None), context_for_base(None))
+    t = time.process_time()
+    for name, triples in graphs.items():
+        chunks.pieces(name, triples)
+    kg_s = time.process_time() - t
+    ox_s = {}
+    triples = list(dict.fromkeys(q.triple for q in quads))
+    for fmt, data in ((ox.RdfFormat.N_QUADS, quads), (ox.RdfFormat.TRIG, quads), (ox.RdfFormat.TURTLE, triples),
+                      (ox.RdfFormat.JSON_LD, quads)):
+        t = time.process_time()
+        ox.serialize(data, format=fmt, prefixes=prefixes_for_base(None))
+        ox_s[fmt.name] = time.process_time() - t
     store = ox.Store()
     t = time.perf_counter()
-    store.bulk_load(nq.encode("utf-8"), ox.RdfFormat.N_QUADS)
-    ox_load_s = time.perf_counter() - t
-    t = time.perf_counter()
-    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in store]
-    ox_ttl = ox.serialize(triples, format=ox.RdfFormat.TURTLE)
-    ox_ttl_s = time.perf_counter() - t
-    return {"quads": quads, "kg_store_s": build_s, "kg_ttl_s": kg_ttl_s, "kg_nq_s": kg_nq_s, "ox_load_s": ox_load_s,
-            "ox_ttl_s": ox_ttl_s, "ttl_bytes": len(ttl), "ox_ttl_bytes": len(ox_ttl), "convert_s": conv_s, **shacl}
+    store.bulk_load(nq, ox.RdfFormat.N_QUADS)
+    load_s = time.perf_counter() - t
+    return {"quads": len(quads), "triples": summary.triples, "facts": summary.facts,
+            "write_s": summary.timings["write articles"], "across_s": summary.timings["across articles"],
+            "kg_writers_s": kg_s, "ox_writers_s": ox_s, "ox_load_s": load_s}
 
 
-def _run_child(code: Path, args: dict) -> dict:
+def _run_child(code: Path, kind: str, args: dict) -> dict:
     env = dict(os.environ, PYTHONPATH=str(code))
-    r = subprocess.run([sys.executable, __file__, "--child", json.dumps(args)], env=env, capture_output=True, text=True)
+    r = subprocess.run([sys.executable, __file__, "--child", kind, json.dumps(args)], env=env, capture_output=True, text=True)
     if r.returncode:
         raise SystemExit(f"child failed:\n{r.stderr[-3000:]}")
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+class _Memory:
+    """The peak of the memory of a process and its descendants together (the sum of their
+    proportional set sizes), sampled from /proc."""
+
+    def __init__(self, pid: int, every: float = 0.2):
+        self.pid, self.every, self.peak = pid, every, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _tree(self) -> list[int]:
+        kids: dict[int, list[int]] = {}
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    with open(f"/proc/{d}/stat") as f:
+                        ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+                kids.setdefault(ppid, []).append(int(d))
+        out, todo = [], [self.pid]
+        while todo:
+            p = todo.pop()
+            out.append(p)
+            todo.extend(kids.get(p, []))
+        return out
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            total = 0
+            for p in self._tree():  # PSS: a page forked processes share counts once, split between them
+                try:
+                    with open(f"/proc/{p}/smaps_rollup") as f:
+                        m = re.search(r"^Pss:\s+(\d+) kB", f.read(), re.M)
+                    total += int(m.group(1)) * 1024 if m else 0
+                except OSError:
+                    pass
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.every)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
 def _kg_build(code: Path, corpus: Path, out: Path, workers: int, timeout: float, extra: list[str]) -> dict:
     env = dict(os.environ, PYTHONPATH=str(code))
     cmd = ["/usr/bin/time", "-v", sys.executable, "-c", "import sys; from kg.cli import app; sys.argv[0]='kg'; app()",
-           "build", str(corpus), "--out", str(out), "-q", *extra]
-    if workers and "--workers" in _help(code):
-        cmd += ["--workers", str(workers)]
+           "build", str(corpus), "--out", str(out), "-q", "--workers", str(workers), *extra]
     t = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=code)
+    memory = _Memory(proc.pid)
     try:
-        r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, cwd=code)  # cwd: `-c` puts it first on sys.path
+        _stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        return {"wall_s": None, "rss_mb": None, "note": f"timeout {timeout:.0f} s"}
+        proc.kill()
+        memory.stop()
+        return {"wall_s": None, "note": f"timeout {timeout:.0f} s"}
     wall = time.perf_counter() - t
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr)
-    return {"wall_s": wall, "rss_mb": int(rss.group(1)) / 1024 if rss else None,
-            "note": "" if r.returncode == 0 else f"exit {r.returncode}: {r.stderr.strip().splitlines()[-1][:80]}"}
-
-
-_HELP: dict = {}
-
-
-def _help(code: Path) -> str:
-    if code not in _HELP:
-        env = dict(os.environ, PYTHONPATH=str(code))
-        _HELP[code] = subprocess.run([sys.executable, "-c", "import sys; from kg.cli import app; sys.argv[0]='kg'; app()",
-                                      "build", "--help"], env=env, capture_output=True, text=True, cwd=code).stdout
-    return _HELP[code]
+    total = memory.stop()
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr)
+    cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", stderr))
+    phases = dict((m.group(1), float(m.group(2))) for m in re.finditer(r"^([a-zA-Z][\w ,.]*): ([\d.]+) s$", stderr, re.M))
+    return {"wall_s": wall, "cpu_s": cpu, "rss_mb": int(rss.group(1)) / 1024 if rss else None, "total_rss_mb": total / 2 ** 20,
+            "phases": phases, "note": "" if proc.returncode == 0 else f"exit {proc.returncode}: {stderr.strip().splitlines()[-1][:80]}"}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--child")
-    ap.add_argument("--sizes", default="10,50", help="corpus sizes in MB for extraction (comma-separated)")
-    ap.add_argument("--build-sizes", default="1,10", help="corpus sizes in MB for end-to-end kg build")
+    ap.add_argument("--child", nargs=2)
+    ap.add_argument("--sizes", default="10,50", help="corpus sizes in MB for `kg build` (comma-separated)")
+    ap.add_argument("--extract-sizes", default="", help="corpora whose samples extraction is measured on (default: --sizes)")
     ap.add_argument("--aliases", default="500,5000,50000")
     ap.add_argument("--extract-mb", type=float, default=2.0, help="MB of each corpus to extract (0: all)")
-    ap.add_argument("--store-mb", type=float, default=1.0, help="MB of articles whose triples go into the store tests")
+    ap.add_argument("--store-mb", type=float, default=2.0, help="MB of articles the writing is measured on")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--timeout", type=float, default=1200)
+    ap.add_argument("--timeout", type=float, default=3600)
     ap.add_argument("--code", type=Path, default=ROOT, help="the checkout whose kg is measured")
     ap.add_argument("--work", type=Path, default=Path("/tmp/kg-bench"))
     ap.add_argument("--json", type=Path, help="also write the figures as JSON")
     a = ap.parse_args()
     if a.child:
-        args = json.loads(a.child)
-        print(json.dumps(child_extract(args["files"], args["pack"], args["store"])))
+        kind, args = a.child[0], json.loads(a.child[1])
+        print(json.dumps(child_extract(args["files"], args["pack"]) if kind == "extract" else child_write(args["files"], args["out"])))
         return
     sizes = [float(x) for x in a.sizes.split(",") if x]
-    bsizes = [float(x) for x in a.build_sizes.split(",") if x]
+    esizes = [float(x) for x in a.extract_sizes.split(",") if x] or sizes
     aliases = [int(x) for x in a.aliases.split(",") if x]
     a.work.mkdir(parents=True, exist_ok=True)
-    corpora, packs = _prepare(a.work, sorted(set(sizes) | set(bsizes)), aliases)
+    corpora, packs = _prepare(a.work, sorted(set(sizes) | set(esizes)), aliases)
     code = a.code.resolve()
     print(f"kg code: {code}; work: {a.work}; {os.cpu_count()} cores")
-    fig: dict = {"extract": [], "store": None, "build": []}
+    fig: dict = {"extract": [], "write": None, "build": []}
 
-    print("\n## Extraction, one process (MB/s per core)\n")
-    print("| corpus | sample MB | aliases | pack load s | lowercase MB/s | extract MB/s | x lowercase | facts | x cost of 500 aliases |")
+    print("\n## Extraction, one process (CPU seconds)\n")
+    print("| corpus | sample MB | aliases | pack load s | read+lowercase MB/s | extract MB/s | x read+lowercase | facts | x cost of 500 aliases |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for mb in sizes:
+    for mb in esizes:
         files = _sample(corpora[mb], a.extract_mb)
         base = None
         for n in aliases:
-            r = _run_child(code, {"files": files, "pack": str(packs[n]) if packs[n] else None, "store": False})
+            r = _run_child(code, "extract", {"files": files, "pack": str(packs[n]) if packs[n] else None})
             low, ext = r["mb"] / r["lower_s"], r["mb"] / r["extract_s"]
             base = base or r["extract_s"]
             fig["extract"].append({"corpus_mb": mb, "aliases_asked": n, **r})
-            print(f"| {mb:g} MB | {r['mb']:.1f} | {r['aliases']} | {r['pack_load_s']:.1f} | {low:.1f} | {ext:.2f} | "
+            print(f"| {mb:g} MB | {r['mb']:.1f} | {r['aliases']} | {r['pack_load_s']:.1f} | {low:.0f} | {ext:.2f} | "
                   f"{low / ext:.0f}x | {r['facts']} | {r['extract_s'] / base:.2f}x |", flush=True)
 
-    print("\n## Store and Turtle, the triples of the first %g MB\n" % a.store_mb)
-    r = _run_child(code, {"files": _sample(corpora[min(corpora)], a.store_mb), "pack": None, "store": True})
-    fig["store"] = r
-    q = r["quads"]
+    print(f"\n## Writing the graph: `kg build --workers 1` of the first {a.store_mb:g} MB\n")
+    r = _run_child(code, "write", {"files": _sample(corpora[min(corpora)], a.store_mb), "out": str(a.work / "write")})
+    fig["write"] = r
+    ox_all = sum(r["ox_writers_s"].values())
     print("| measure | kg | pyoxigraph | ratio |")
     print("|---|---|---|---|")
-    print(f"| quads into the store, /s | {q / r['kg_store_s']:,.0f} | {q / r['ox_load_s']:,.0f} (bulk load) | {r['kg_store_s'] / r['ox_load_s']:.0f}x |")
-    print(f"| Turtle of the union, s | {r['kg_ttl_s']:.2f} | {r['ox_ttl_s']:.2f} | {r['kg_ttl_s'] / r['ox_ttl_s']:.0f}x |")
-    print(f"| N-Quads (sorted), s | {r['kg_nq_s']:.2f} | | |")
-    if r.get("convert_s") is not None:
-        print(f"| of which rdflib -> pyoxigraph terms, s | {r['convert_s']:.2f} | | |")
-    if r.get("shacl_1_s"):
-        two = f"{r['shacl_2_s']:.1f} s on 2 processes ({r['shacl_1_s'] / r['shacl_2_s']:.2f}x)" if r.get("shacl_2_s") else ""
-        print(f"| SHACL (pyshacl), s | {r['shacl_1_s']:.1f} on 1 process | {two} | |")
-    if r.get("rudof_s"):
-        print(f"| SHACL (rudof, in parts, 1 process), s | {r['rudof_s']:.1f} | | {r['shacl_1_s'] / r['rudof_s']:.1f}x faster than pyshacl on 1 |")
-    if r.get("rudof_2_s"):
-        print(f"| SHACL (rudof, in parts, 2 processes), s | {r['rudof_2_s']:.1f} | | {r['rudof_s'] / r['rudof_2_s']:.2f}x of 1 process |")
-    print(f"\n{q:,} quads from {r['facts']} facts in {r['mb']:.1f} MB")
+    print(f"| quads made and written per second: the write phase (4 RDF files, facts.csv, GraphML, GEXF) "
+          f"vs bulk load into a store | {r['quads'] / r['write_s']:,.0f} | {r['quads'] / r['ox_load_s']:,.0f} | "
+          f"{r['write_s'] / r['ox_load_s']:.1f}x the time |")
+    print(f"| writing the same quads as N-Quads, TriG, Turtle and JSON-LD, CPU s | {r['kg_writers_s']:.2f} | {ox_all:.2f} "
+          f"({', '.join(f'{k} {v:.2f}' for k, v in r['ox_writers_s'].items())}) | {r['kg_writers_s'] / ox_all:.2f}x |")
+    print(f"\n{r['quads']:,} quads ({r['triples']:,} triples in the union) from {r['facts']:,} facts; write phase {r['write_s']:.2f} s, "
+          f"cross-article phase {r['across_s']:.2f} s")
 
-    print(f"\n## kg build end to end ({a.workers} workers; peak RSS of the largest process)\n")
-    print("| corpus | wall s | s per MB | peak RSS MB | second build (cache) s | note |")
-    print("|---|---|---|---|---|---|")
-    for mb in bsizes:
-        out = a.work / f"out-{mb:g}"
-        r1 = _kg_build(code, corpora[mb], out, a.workers, a.timeout, ["--no-cache"] if "--no-cache" in _help(code) else [])
-        r2 = {"wall_s": None}
-        if r1["wall_s"] and "--no-cache" in _help(code):
-            _kg_build(code, corpora[mb], out, a.workers, a.timeout, [])  # fills the cache
-            r2 = _kg_build(code, corpora[mb], out, a.workers, a.timeout, [])
-        fig["build"].append({"corpus_mb": mb, **r1, "cached_wall_s": r2["wall_s"]})
-        w = f"{r1['wall_s']:.1f}" if r1["wall_s"] else "-"
-        per = f"{r1['wall_s'] / mb:.1f}" if r1["wall_s"] else "-"
-        rss = f"{r1['rss_mb']:.0f}" if r1.get("rss_mb") else "-"
-        c = f"{r2['wall_s']:.1f}" if r2.get("wall_s") else "-"
-        print(f"| {mb:g} MB | {w} | {per} | {rss} | {c} | {r1['note']} |", flush=True)
+    print(f"\n## kg build end to end ({a.workers} workers, --no-cache)\n")
+    print("| corpus | wall s | s per MB | x per MB of the smallest | CPU s | peak RSS, largest process | peak memory, all processes (PSS) | note |")
+    print("|---|---|---|---|---|---|---|---|")
+    first = None
+    for mb in sizes:
+        r = _kg_build(code, corpora[mb], a.work / f"out-{mb:g}", a.workers, a.timeout, ["--no-cache", "--timings"])
+        fig["build"].append({"corpus_mb": mb, **r})
+        if not r["wall_s"]:
+            print(f"| {mb:g} MB | - | - | - | - | - | - | {r['note']} |", flush=True)
+            continue
+        per = r["wall_s"] / mb
+        first = first or per
+        print(f"| {mb:g} MB | {r['wall_s']:.1f} | {per:.2f} | {per / first:.2f}x | {r['cpu_s']:.0f} | {r['rss_mb']:,.0f} MB | "
+              f"{r['total_rss_mb']:,.0f} MB | {r['note']} |", flush=True)
+    print("\nPhases (wall s, from `kg build --timings`):\n")
+    phases = list(dict.fromkeys(p for b in fig["build"] for p in b.get("phases", {})))
+    print("| corpus | " + " | ".join(phases) + " |")
+    print("|---|" + "---|" * len(phases))
+    for b in fig["build"]:
+        print(f"| {b['corpus_mb']:g} MB | " + " | ".join(f"{b.get('phases', {}).get(p, 0):.1f}" for p in phases) + " |")
     if a.json:
         a.json.write_text(json.dumps(fig, indent=2))
 

@@ -153,12 +153,18 @@ class GraphChunks:
 
         self.prefixes = prefixes
         self.jsonld_writer = JsonLdWriter(context)
+        self.turtle = _TurtleWriter(prefixes)
 
     def pieces(self, name: str, triples: Iterable[tuple], union: Iterable[tuple] | None = None) -> tuple:
         """(N-Quads, TriG, Turtle, JSON-LD) pieces of the graph ``name`` holding ``triples``
-        (each once); the Turtle piece holds ``union`` (some of the triples; default all). Each
-        term is printed once."""
+        (each once); the Turtle piece holds ``union`` (some of the triples; default all).
+
+        One pass over the graph's subjects in N-Triples order, each subject's predicates and
+        objects in order too, so the N-Quads lines come out sorted (an IRI ends with ">",
+        which no IRI holds, and a literal is never followed by a space in its own text) and
+        each term is printed once."""
         from .graph import nt
+        from .jsonld import _Unsupported
 
         printed: dict = {}
 
@@ -169,64 +175,138 @@ class GraphChunks:
             return text
 
         triples = list(triples)
-        spo = {t: f"{term(t[0])} {term(t[1])} {term(t[2])}" for t in triples}
+        subjects: dict = {}
+        for t in triples:
+            subjects.setdefault(t[0], []).append(t)
+        kept = None if union is None else set(union)
         tail = f" <{name}> .\n"
-        nquads = "".join(sorted([line + tail for line in spo.values()])).encode("utf-8")
-        chosen = spo.values() if union is None else (spo[t] for t in union)
-        ntriples = "".join(sorted([line + " .\n" for line in chosen])).encode("utf-8")
-        return nquads, self.trig(nquads), self.turtle(ntriples), self.jsonld(name, triples)
-
-    def trig(self, nquads: bytes) -> bytes:
-        """TriG of N-Quads text (one graph's), without the prefix lines."""
-        import pyoxigraph as ox
-
-        if not nquads:
-            return b""
-        return self._body(ox.serialize(ox.parse(nquads, format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.TRIG,
-                                       prefixes=self.prefixes))
-
-    def turtle(self, ntriples: bytes) -> bytes:
-        """Turtle of N-Triples text, without the prefix lines (subjects grouped as they come)."""
-        import pyoxigraph as ox
-
-        if not ntriples:
-            return b""
-        return self._body(ox.serialize(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE,
-                                       prefixes=self.prefixes))
+        turtle, writer = self.turtle, self.jsonld_writer
+        nquads, trig, ttl, nodes = [], [], [], []
+        for s_nt, s in sorted((term(s), s) for s in subjects):
+            rows = sorted([(term(p), term(o), p, o) for _s, p, o in subjects[s]])
+            nquads.extend(f"{s_nt} {p_nt} {o_nt}{tail}" for p_nt, o_nt, _p, _o in rows)
+            s_ttl = turtle.term(s, s_nt)
+            parts = turtle.parts(rows)
+            trig.append(f"\t{s_ttl} " + " ;\n\t\t".join(parts) + " .\n")
+            if kept is not None:
+                own = [r for r in rows if (s, r[2], r[3]) in kept]
+                parts = parts if len(own) == len(rows) else turtle.parts(own) if own else None
+            if parts:
+                ttl.append(f"{s_ttl} " + " ;\n\t".join(parts) + " .\n")
+            if nodes is not None:
+                try:
+                    nodes.append(writer.node(s, [(p, o) for _pn, _on, p, o in rows]))
+                except _Unsupported:
+                    nodes = None  # the whole graph goes to rdflib's Converter (kg/jsonld.py)
+        body = "".join(trig)
+        return ("".join(nquads).encode("utf-8"), (f"{turtle.iri(name)} {{\n{body}}}\n" if body else "").encode("utf-8"),
+                "".join(ttl).encode("utf-8"),
+                self._jsonld_text(name, nodes) if nodes is not None else self.jsonld(name, triples))
 
     def turtle_of(self, triples: Iterable[tuple]) -> bytes:
-        """:meth:`turtle` of plain-term triples, in N-Triples order."""
-        from .graph import nt_line
+        """Turtle of plain-term triples, without the prefix lines."""
+        from .graph import nt
 
-        return self.turtle("".join(sorted({nt_line(s, p, o) for s, p, o in triples})).encode("utf-8"))
+        return self.turtle.blocks({t: tuple(map(nt, t)) for t in triples}, "", "\t").encode("utf-8")
 
     def jsonld(self, name: str, triples: Iterable[tuple]) -> str:
-        """The graph's object in the document's "@graph" list: its nodes one per line, keys,
-        values and nodes sorted (what :func:`_stable` sorts), written by json's C encoder (an
-        indented dump runs json's Python encoder: 20x slower)."""
+        """The graph's object in the document's "@graph" list (see :meth:`_jsonld_text`)."""
         obj = self.jsonld_writer.graph_object(name, triples)
-        if obj is None:
+        return self._jsonld_text(name, obj["@graph"]) if obj is not None else ""
+
+    def _jsonld_text(self, name: str, nodes: list[dict]) -> str:
+        """A named graph's object: its nodes one per line, keys, values and nodes sorted (what
+        :func:`_stable` sorts), written by json's C encoder (an indented dump runs json's
+        Python encoder: 20x slower)."""
+        if not nodes:
             return ""
         dump = _JSON
-        nodes = []
-        for node in obj["@graph"]:
+        lines = []
+        for node in nodes:
             for key, value in node.items():
                 if isinstance(value, list):
                     node[key] = sorted(value, key=dump)
-            nodes.append(dump(node))
-        return (f'    {{"@id": {dump(obj["@id"])}, "@graph": [\n      '
-                + ",\n      ".join(sorted(nodes)) + "\n    ]}")
+            lines.append(dump(node))
+        return (f'    {{"@id": {dump(self.jsonld_writer._shrink(name))}, "@graph": [\n      '
+                + ",\n      ".join(sorted(lines)) + "\n    ]}")
 
     def header(self) -> bytes:
-        """The prefix lines pyoxigraph writes at the top of a Turtle or TriG file."""
+        """The prefix lines at the top of a Turtle or TriG file."""
         return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in self.prefixes.items()).encode("utf-8")
 
-    def _body(self, text: bytes) -> bytes:
-        """pyoxigraph's output without its prefix lines (one per prefix, first)."""
-        lines = text.split(b"\n", len(self.prefixes))
-        if len(lines) <= len(self.prefixes) or not all(line.startswith(b"@prefix ") for line in lines[:-1]):
-            raise RuntimeError("pyoxigraph no longer writes one @prefix line per prefix first; check its version")
-        return lines[-1]
+
+# a local name a prefixed name may carry as it is (Turtle's PN_LOCAL allows more, written with escapes)
+_PLAIN_LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?")
+_INTEGER = re.compile(r"-?[0-9]+")
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+
+
+class _TurtleWriter:
+    """Triples of plain terms (kg/graph.py) as Turtle blocks, one per subject, subjects and
+    their predicates and objects in N-Triples order, objects of one predicate joined by
+    commas: the layout pyoxigraph writes. An IRI under a prefix is a prefixed name when its
+    local part is a plain name (else it is written whole), rdf:type is "a", an xsd:integer a
+    bare number, every other literal as N-Triples writes it (which Turtle reads as it is),
+    its datatype a prefixed name. A build writes hundreds of thousands of small graphs:
+    making each piece here costs a fifth of parsing N-Triples into pyoxigraph to write it
+    back (tests/test_rdf_serialisations.py and tests/test_streaming_build.py read every
+    piece with strict parsers)."""
+
+    MEMO = 65536  # terms remembered (predicates, classes, entities come back; facts do not)
+
+    def __init__(self, prefixes: dict[str, str]):
+        self.namespaces = sorted(((ns, p) for p, ns in prefixes.items()), key=lambda x: -len(x[0]))
+        self.names: dict = {}
+
+    def iri(self, iri: str) -> str:
+        for ns, prefix in self.namespaces:
+            if iri.startswith(ns):
+                local = iri[len(ns):]
+                if _PLAIN_LOCAL.fullmatch(local):
+                    return f"{prefix}:{local}"
+                break
+        return f"<{iri}>"
+
+    def term(self, t, nt_text: str) -> str:
+        """t as Turtle (nt_text: t as N-Triples)."""
+        names = self.names
+        text = names.get(t)
+        if text is None:
+            if type(t) is str:
+                text = "a" if t == _RDF_TYPE else self.iri(t)
+            elif t.datatype == _XSD_INTEGER and _INTEGER.fullmatch(t.lexical):
+                text = t.lexical
+            elif t.datatype and not t.lang:
+                text = f"{nt_text[:nt_text.rindex('^^')]}^^{self.iri(t.datatype)}"
+            else:
+                text = nt_text
+            if len(names) >= self.MEMO:
+                names.clear()
+            names[t] = text
+        return text
+
+    def parts(self, rows: list[tuple]) -> list[str]:
+        """"predicate object , object" of one subject's rows (predicate and object as
+        N-Triples, then as plain terms), in order."""
+        term = self.term
+        parts, last = [], None
+        for np, no, p, o in rows:
+            if p == last:
+                parts[-1] += " , " + term(o, no)
+            else:
+                parts.append(f"{term(p, np)} {term(o, no)}")
+                last = p
+        return parts
+
+    def blocks(self, rows: dict, first: str, more: str) -> str:
+        """The blocks of rows ((s, p, o) -> their N-Triples): each starts with ``first`` and
+        goes on with ``more`` (indents)."""
+        subjects: dict = {}
+        for (s, p, o), (ns, np, no) in rows.items():
+            subjects.setdefault((ns, s), []).append((np, no, p, o))
+        return "".join(f"{first}{self.term(s, ns)} " + f" ;\n{more}".join(self.parts(sorted(subjects[(ns, s)]))) + " .\n"
+                       for ns, s in sorted(subjects))
 
 
 class DatasetFiles:

@@ -168,6 +168,37 @@ class JsonLdWriter:
                 values.append(make(o))
         return self._subject_nodes(subjects)
 
+    def node(self, s: str, pairs: Iterable[tuple]) -> dict:
+        """The node object of subject ``s`` (an IRI) with its (predicate, object) pairs of plain
+        terms, as :meth:`nodes` makes it; raises _Unsupported where the fast path does not
+        model the graph (then hand the graph's triples to :meth:`nodes`)."""
+        return self._subject_nodes({s: self._properties(pairs)})[0]
+
+    def _properties(self, pairs: Iterable[tuple]) -> dict[str, list]:
+        props: dict[str, list] = {}
+        iri_rules, literal_rules = self.iri_rules, self.literal_rules
+        for p, o in pairs:
+            if type(p) is not str:
+                raise _Unsupported
+            if type(o) is str:
+                rule = iri_rules.get(p)
+                if rule is None:
+                    rule = iri_rules[p] = self._iri_rule(p)
+            elif type(o) is Lit:
+                rule_key = (p, o[1], o[2])
+                rule = literal_rules.get(rule_key)
+                if rule is None:
+                    rule = literal_rules[rule_key] = self._literal_rule(p, o[1], o[2])
+            else:
+                raise _Unsupported
+            key, make = rule
+            values = props.get(key)
+            if values is None:
+                props[key] = [make(o)]
+            else:
+                values.append(make(o))
+        return props
+
     def _subject_nodes(self, subjects: dict[str, dict[str, list]]) -> list[dict]:
         nodes: dict[str, dict] = {}
         id_key = self.id_key

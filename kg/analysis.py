@@ -727,34 +727,26 @@ def _modality_rank(modality: str | None) -> int:
     return MODALITY_ORDER.index(modality) if modality in MODALITY_ORDER else len(MODALITY_ORDER)
 
 
-def timeline(graph) -> list[dict]:
-    """Dated facts in date order (ISO lexical order: "2000" < "2000-05" < "2017-08-02").
+def timeline(graph, *, last: int | None = None) -> list[dict]:
+    """Dated facts in date order (ISO lexical order: "2000" < "2000-05" < "2017-08-02"); with
+    ``last``, only the last (the most recent) that many.
 
     Each row: ``date``, ``fact``, ``subject``, ``subject_label``, ``predicate``, ``object``,
     ``object_label`` (a literal object is its own label), ``modality``, ``source`` (the first
     article IRI, sorted) and ``sources`` (every article it was read in).
     """
+    import heapq
+
     p = projection(graph)
+    keyed = ((f.date, p.label(f.subject), f.predicate, f.object if f.object_is_literal else p.label(f.object), f.iri, f)
+             for f in p.facts if f.date is not None)
+    chosen = sorted(keyed, key=lambda k: k[:5]) if last is None else heapq.nlargest(last, keyed, key=lambda k: k[:5])[::-1]
     rows = []
-    for f in p.facts:
-        if f.date is None:
-            continue
+    for date, subject_label, predicate, object_label, iri, f in chosen:
         articles = list(f.articles)
-        rows.append(
-            {
-                "date": f.date,
-                "fact": f.iri,
-                "subject": f.subject,
-                "subject_label": p.label(f.subject),
-                "predicate": f.predicate,
-                "object": f.object,
-                "object_label": f.object if f.object_is_literal else p.label(f.object),
-                "modality": f.modality,
-                "source": articles[0] if articles else None,
-                "sources": articles,
-            }
-        )
-    rows.sort(key=lambda r: (r["date"], r["subject_label"], r["predicate"], r["object_label"], r["fact"]))
+        rows.append({"date": date, "fact": iri, "subject": f.subject, "subject_label": subject_label,
+                     "predicate": predicate, "object": f.object, "object_label": object_label, "modality": f.modality,
+                     "source": articles[0] if articles else None, "sources": articles})
     return rows
 
 
@@ -960,11 +952,13 @@ def _round(x: float) -> float:
     return round(x, 6)
 
 
-def summary(graph, *, top: int = 10) -> dict:
+def summary(graph, *, top: int = 10, limit: int | None = None) -> dict:
     """Counts, central actors, communities, components, timeline and per-source counts.
 
     JSON-serialisable (lists, dicts, str, int, float, None), floats rounded to 6 places,
-    every list in a fixed order, so the same graph always gives the same JSON.
+    every list in a fixed order, so the same graph always gives the same JSON. With
+    ``limit``, the timeline holds only the most recent that many facts (``timeline_total``
+    says how many are dated).
     """
     p = projection(graph)
     nodes, facts, cent = p.nodes, p.facts, p.centrality
@@ -993,7 +987,8 @@ def summary(graph, *, top: int = 10) -> dict:
         },
         "communities": [list(c) for c in p.communities],
         "components": components(p.simple),
-        "timeline": timeline(p),
+        "timeline": timeline(p, last=limit),
+        "timeline_total": sum(1 for f in facts if f.date is not None),
         "facts_per_source": facts_per_source(p),
     }
 

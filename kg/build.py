@@ -63,6 +63,9 @@ OUTPUTS = ("graph.ttl", "graph.trig", "graph.nq", "graph.jsonld", "facts.csv", "
 SHACL_MODES = ("auto", "full", "sample", "off")
 # "auto" validates everything up to this many facts and a sample of about this many above
 SHACL_SAMPLE_FACTS = 5_000
+# a report lists at most this many of each list (timeline, unmatched sentences, multi-source
+# facts, contradiction groups and their facts), with the totals: the files hold everything
+REPORT_ROWS = 1_000
 
 
 @dataclass(frozen=True)
@@ -908,7 +911,7 @@ def _build(pack: RulePack, files: list[Path], slugs: dict, out: Path, pool, work
         # SHACL on its own processes while the page and the reports are made
         scope = "all" if plan.sample >= 1 else "none" if plan.sample <= 0 else f"{sum(1 for d in read if _sampled(d.slug, plan.sample))} of {len(read)} articles"
         globals_.append((T.instance("graph", "corroboration"), corroboration))
-        validating = _in_background(_validate, validated, nodes, globals_, shared_cores, engine, workers, T) \
+        validating = _validate(_shacl_text(validated, nodes, globals_, shared_cores, T), engine) \
             if plan.sample > 0 else None
         outs.commit()
     except BaseException:
@@ -926,7 +929,7 @@ def _build(pack: RulePack, files: list[Path], slugs: dict, out: Path, pool, work
     shown, notes = page_projection(p, [records[node.value] for _s, _r, node, _w in chosen], len(p.facts))
     render_html(shown, out / "graph.html", title="Defence cooperation graph", notes=notes)
     clock.lap("graph.html")
-    analysis = analyse(p)
+    analysis = analyse(p, limit=REPORT_ROWS)
     clock.lap("analysis")
     validation = validating.result() if validating is not None else None
     clock.lap("waiting for SHACL")
@@ -955,9 +958,11 @@ def _build(pack: RulePack, files: list[Path], slugs: dict, out: Path, pool, work
         "rule_pack": {"path": pack.path, "digest": pack.digest},
         "analysis": analysis,
         "unmatched": [{"source": d.name, "start": a, "end": b, "sentence": text}
-                      for d in in_path_order for a, b, text in d.unmatched],
+                      for d in in_path_order for a, b, text in d.unmatched][:REPORT_ROWS],
+        "unmatched_total": summary.unmatched_sentences,
         "shacl": {"conforms": summary.shacl_conforms, "violations": summary.shacl_violations, "scope": scope},
-        "corroboration": report_section(c, {i: e.labels.get("en", i) for i, e in pack.gazetteer.entities.items()}),
+        "corroboration": report_section(c, {i: e.labels.get("en", i) for i, e in pack.gazetteer.entities.items()},
+                                        limit=REPORT_ROWS),
     }
     write_atomic(out / "report.json", json.dumps(report, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
     write_atomic(out / "report.md", report_markdown(summary, report, validation.text if validation else "Not validated (--shacl off)."))
@@ -1021,14 +1026,12 @@ class _Clock:
         self._last = now
 
 
-def _validate(validated: list[bytes], nodes: set | None, globals_: list, shared_cores: dict, engine: str, workers: int, T):
-    """SHACL of the articles validated and of what is made across articles
-    (:func:`kg.validate.validate_ntriples`). nodes None: every article was validated, and
-    this is the whole graph. Else the fact nodes of the sampled articles: their facts are
-    validated with what other articles say of them, and of the corroboration graph the
-    parts that name only them (a contradiction group is validated when all its facts are)."""
-    from .validate import validate_ntriples
-
+def _shacl_text(validated: list[bytes], nodes: set | None, globals_: list, shared_cores: dict, T) -> str:
+    """What SHACL validates, as N-Triples: the articles validated and what is made across
+    articles. nodes None: every article was validated, and this is the whole graph. Else the
+    fact nodes of the sampled articles: their facts are validated with what other articles
+    say of them, and of the corroboration graph the parts that name only them (a
+    contradiction group is validated when all its facts are)."""
     lines = [line for chunk in validated for line in _nq_to_nt(chunk)]
     for own in shared_cores.values():
         if nodes is None or next(iter(own))[0] in nodes:
@@ -1038,7 +1041,29 @@ def _validate(validated: list[bytes], nodes: set | None, globals_: list, shared_
         if nodes is not None and name == corroboration:
             graph_triples = _naming_only(graph_triples, nodes, T)
         lines.extend(nt_line(*t) for t in graph_triples)
-    return validate_ntriples("".join(dict.fromkeys(lines)), engine=engine, workers=workers)
+    return "".join(dict.fromkeys(lines))
+
+
+# a graph of more lines than this is validated on a process of its own (the index its parts
+# are cut from holds a few KB per triple, which the build's own process need not hold)
+SHACL_APART_TRIPLES = 20_000
+
+
+def _validate(text: str, engine: str) -> Future:
+    """SHACL of N-Triples text (kg.validate.validate_ntriples), going on while the build
+    makes its page and reports: on a thread for a small graph, else on a spawned process
+    (its parts one after another) that ends with the build."""
+    from .validate import validate_ntriples
+
+    if text.count("\n") < SHACL_APART_TRIPLES:
+        return _in_background(validate_ntriples, text, engine=engine, workers=1)
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"), initializer=pool_worker_start, initargs=(os.getpid(),))
+    future = pool.submit(validate_ntriples, text, engine=engine, workers=1)
+    future.add_done_callback(lambda _f: pool.shutdown(wait=False))
+    return future
 
 
 def _naming_only(triples: list[tuple], nodes: set, T) -> list[tuple]:
@@ -1134,11 +1159,15 @@ def report_markdown(s: BuildSummary, report: dict, shacl_text: str) -> str:
     tl = a.get("timeline") or []
     if tl:
         lines += ["", "## Timeline of dated facts", "", "| date | subject | relation | object | modality | source |", "|---|---|---|---|---|---|"]
+        if a.get("timeline_total", len(tl)) > len(tl):
+            lines += [f"The {len(tl)} most recent of {a['timeline_total']} dated facts (facts.csv has the date of every fact).", ""]
         for t in tl:
             lines.append(f"| {md_cell(t['date'])} | {md_cell(t['subject_label'])} | `{t['predicate']}` | {md_cell(t['object_label'])} | {t['modality']} | {md_cell(t['source'])} |")
     lines += ["", "## Sentences naming two or more known entities that no rule matched", "",
               "The curator's to-do list: each may hold a fact the rules miss.", ""]
     lines += [f"- {md_cell(u['source'])} [{u['start']}:{u['end']}]: {md_cell(u['sentence'])}" for u in report["unmatched"]] or ["None."]
+    if report.get("unmatched_total", 0) > len(report["unmatched"]):
+        lines.append(f"- ... and {report['unmatched_total'] - len(report['unmatched'])} more (`kg coverage` lists them all).")
     if report.get("corroboration"):
         from .corroborate import report_markdown as corroboration_markdown
 

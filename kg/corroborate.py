@@ -637,19 +637,30 @@ def _fact_dict(f: Fact, c: Corroboration, labels: Mapping[str, str]) -> dict:
     }
 
 
-def report_section(c: Corroboration, labels: Mapping[str, str] = {}) -> dict:
-    """The corroboration part of report.json: multi-source facts and contradictions with their sources."""
+def report_section(c: Corroboration, labels: Mapping[str, str] = {}, limit: int | None = None) -> dict:
+    """The corroboration part of report.json: multi-source facts and contradictions with
+    their sources; with ``limit``, the first that many of each (the most trusted facts, the
+    first groups, each group's first facts), the totals beside them."""
     multi = [f for f in c.facts if c.sources[identity(f)] > 1]
     multi.sort(key=lambda f: (-c.confidence[identity(f)], f.predicate, f.subject.value, f.object.value))
+    groups = c.contradictions[:limit]
     return {
         "formula": "confidence = 1 - prod over sources (1 - S); S = 1 - (1 - s1) * prod_k>=2 (1 - 0.5 * sk); "
                    "s = P(rule) * W(modality)",
-        "facts_with_several_sources": [_fact_dict(f, c, labels) for f in multi],
+        "facts_with_several_sources": [_fact_dict(f, c, labels) for f in multi[:limit]],
+        "facts_with_several_sources_total": len(multi),
         "contradictions": [
-            {"kinds": [k.value for k in x.kinds], "facts": [_fact_dict(f, c, labels) for f in x.facts]}
-            for x in c.contradictions
+            {"kinds": [k.value for k in x.kinds], "facts": [_fact_dict(f, c, labels) for f in x.facts[:limit]],
+             "facts_total": len(x.facts)}
+            for x in groups
         ],
+        "contradictions_total": len(c.contradictions),
     }
+
+
+def _more(shown: int, total: int, what: str) -> list[str]:
+    return [f"... and {total - shown} more {what} (kg query, examples/queries/cq7_multi_source.rq and "
+            "cq8_conflicts.rq, list them all)."] if total > shown else []
 
 
 def _fact_md(d: dict) -> str:
@@ -666,6 +677,7 @@ def report_markdown(section: dict) -> list[str]:
     if multi:
         lines += ["| fact | confidence | sources | articles |", "|---|---|---|---|"]
         lines += [f"| {_fact_md(d)} | {d['confidence']} | {d['sources']} | {md_cell(', '.join(d['articles']))} |" for d in multi]
+        lines += _more(len(multi), section.get("facts_with_several_sources_total", len(multi)), "facts")
     else:
         lines.append("None.")
     lines += ["", "### Contradictions", "",
@@ -676,7 +688,9 @@ def report_markdown(section: dict) -> list[str]:
         lines += ["| conflict | facts (sources) |", "|---|---|"]
         for x in cons:
             versions = "; ".join(f"{_fact_md(d)} ({md_cell(', '.join(d['articles']))})" for d in x["facts"])
-            lines.append(f"| {', '.join(x['kinds'])} | {versions} |")
+            rest = x.get("facts_total", len(x["facts"])) - len(x["facts"])
+            lines.append(f"| {', '.join(x['kinds'])} | {versions}{f'; ... and {rest} more' if rest > 0 else ''} |")
+        lines += _more(len(cons), section.get("contradictions_total", len(cons)), "groups")
     else:
         lines.append("None.")
     return lines

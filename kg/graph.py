@@ -161,6 +161,8 @@ class RdfTerms:
         key = (lexical, xsd_local, canonical)
         got = self._typed.get(key)
         if got is None:
+            if len(self._typed) >= 65536:  # dates and numbers come back; a build's URLs do not
+                self._typed.clear()
             got = self._typed[key] = self._make_typed(lexical, xsd_local, canonical)
         return got
 

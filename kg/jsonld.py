@@ -41,6 +41,7 @@ from .graph import Lit, to_rdflib
 _LIST_PREDICATES = (str(RDF.first), str(RDF.rest))
 _RDF_TYPE, _RDF_NIL = str(RDF.type), str(RDF.nil)
 _NATIVE = frozenset(str(t) for t in PLAIN_LITERAL_TYPES)
+_MEMO = 65536  # IRIs a writer remembers how it wrote (entities, classes and predicates come back)
 
 
 class _Unsupported(Exception):
@@ -288,6 +289,9 @@ class JsonLdWriter:
     def _shrink(self, iri: str) -> str:
         out = self.shrunk.get(iri)
         if out is None:
+            if len(self.shrunk) >= _MEMO:  # a build's writer lives for thousands of graphs: fact IRIs come once
+                self.shrunk.clear()
+                self.object_ids.clear()
             out = self.shrunk[iri] = self.ctx.shrink_iri(iri)
         return out
 

@@ -270,6 +270,60 @@ def clean_meta(meta: dict) -> dict:
     return out
 
 
+# One front-matter line as `_simple_front_matter` reads it: a key at the start of the line,
+# then nothing (null), a single-quoted or a double-quoted scalar without escapes, or a plain
+# scalar that opens with a letter or digit and holds no comment, tab or ": ".
+_FRONT_LINE = re.compile(r"""([A-Za-z_][A-Za-z0-9_]*):(?: +(?:'((?:[^'\n]|'')*)'|"([^"\\\n]*)"|([^\W_][^\t\n#]*?)))? *""")
+# what no line of a simple front matter holds: YAML's own line breaks and a byte-order mark
+# (which its scanner reads specially), tabs and the characters its reader refuses
+_FRONT_ODD = re.compile(r"[\x85\u2028\u2029\ufeff\t]|" + yaml.reader.Reader.NON_PRINTABLE.pattern)
+_YAML_STR = "tag:yaml.org,2002:str"
+_YAML_RESOLVER = yaml.resolver.Resolver()
+_YAML_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+def _simple_front_matter(block: str) -> dict | None:
+    """The front matter almost every article has ("title: '...'", "date: 2024-09-10", one key
+    a line) as `yaml.safe_load(block) or {}` reads it, about 50 times faster; None for any
+    other shape (the caller then runs the loader). Each scalar is resolved and constructed by
+    PyYAML's own resolver and SafeConstructor, so "2024-09-10" is a date, "yes" a bool, "1_000"
+    an int and an impossible date raises the same error, exactly as in the loader; only the
+    scanning of these few line shapes is done here."""
+    if _FRONT_ODD.search(block):
+        return None
+    pairs: list[tuple[str, str, bool]] = []  # (key, value, plain) of each line, all read before any is made
+    for line in block.split("\n"):
+        if not line:
+            continue
+        m = _FRONT_LINE.fullmatch(line)
+        if m is None:
+            return None
+        key, single, double, plain = m.groups()
+        if single is not None:
+            pairs.append((key, single.replace("''", "'"), False))
+        elif double is not None:
+            pairs.append((key, double, False))
+        else:
+            plain = plain or ""
+            if ": " in plain or plain.endswith(":"):
+                return None  # a nested mapping or an error: the loader decides
+            pairs.append((key, plain, True))
+    # made in the loader's order (key, then value, line by line): the same error comes first
+    meta: dict = {}
+    for key, value, plain in pairs:
+        k = _plain_scalar(key)
+        meta[k] = _plain_scalar(value) if plain else value
+    return meta
+
+
+def _plain_scalar(value: str) -> object:
+    """A plain YAML scalar as the safe loader makes it (its tag resolved from its text)."""
+    tag = _YAML_RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
+    if tag == _YAML_STR:
+        return value
+    return _YAML_CONSTRUCTOR.yaml_constructors[tag](_YAML_CONSTRUCTOR, yaml.ScalarNode(tag, value))
+
+
 def split_front_matter(path: Path, text: str) -> tuple[dict, int]:
     """YAML front matter between '---' lines at the top -> (metadata, offset where the body starts)."""
     if not text.startswith("---\n"):
@@ -277,8 +331,11 @@ def split_front_matter(path: Path, text: str) -> tuple[dict, int]:
     close = re.search(r"^---[ \t]*$", text[4:], re.M)
     if not close:
         raise DocumentError(shown(path), "front matter opened with '---' is never closed")
+    block = text[4 : 4 + close.start()]
     try:
-        meta = yaml.safe_load(text[4 : 4 + close.start()]) or {}
+        meta = _simple_front_matter(block)
+        if meta is None:  # not the plain one-line-per-key shape: the YAML loader reads it
+            meta = yaml.safe_load(block) or {}
     except yaml.YAMLError as e:
         line = getattr(getattr(e, "problem_mark", None), "line", None)
         where = f" (line {line + 2})" if line is not None else ""

@@ -5,10 +5,11 @@ before its token stream is built when no rule or attribution pattern can match i
 hedge cue of a skipped sentence is read only when the next sentence asks for it. These tests
 compare gated and ungated extraction on the example articles and on generated variants of
 their sentences, and check that the gate does skip what it should. The smaller shortcuts
-(the alarm handler installed once per article, the boilerplate line test, the last word
-before a full stop, remembered month typos, the title numbered before the body's sentences,
-the value patterns that open with a character class, the token stream cut from the
-document's folded text) are checked against what they replace. No timing is asserted.
+(the alarm handler installed once per article, the plain front matter read without the YAML
+loader, the boilerplate line test, the last word before a full stop, remembered month typos,
+the title numbered before the body's sentences, the value patterns that open with a
+character class, the token stream cut from the document's folded text) are checked against
+what they replace. No timing is asserted.
 """
 
 from __future__ import annotations
@@ -485,3 +486,45 @@ def test_a_stream_from_the_folded_document_is_the_stream_from_its_slices(pack, c
             ms = [m for m in mentions if s.start <= m.start and m.end <= s.end]
             plain, fast = X._view(doc, s, ms, p), X._view(doc, s, ms, p, None, tok_text)
             assert (fast.stream, fast.starts, fast.spans, fast.items) == (plain.stream, plain.starts, plain.spans, plain.items)
+
+
+# --- the plain front matter read without the YAML loader ----------------------------------------
+
+_FRONT_KEYS = ["title", "date", "language", "url", "publisher", "yes", "null", "On", "x_1", "_k", "2a", "a b", "<<", "-"]
+_FRONT_SEPS = [":", ": ", ":  ", ":\t", " :", "::", ": ", ":"]
+_FRONT_VALUES = ["'", "''", '"', "\\", "a", "Bench News", "2019-04-10", "2019-13-45", "2019-04-10 10:00:00", "1_000",
+                 "0x_", "0x1F", "1:30", "1.5", ".inf", "yes", "no", "~", "null", "#", " #x", "x#y", ": ", ":", "\x85",
+                 "\u2028", "\ufeff", "\x9f", "é", "-", "- ", "[", "]", "{", ",", "!tag ", "&a ", "*a", "|", ">", "%",
+                 "@", "`", "?", " ", "\t", "https://x.id/a?b=1", "it's", "=", "<<"]
+
+
+def _front_outcome(read, block):
+    try:
+        got = read(block)
+    except Exception as e:  # noqa: BLE001 - the same kind of failure is the point
+        return ("raises", type(e).__name__, str(e))
+    return None if got is None else ("reads", repr(got), repr([type(v) for v in got.values()]))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(lines=st.lists(st.tuples(st.sampled_from(_FRONT_KEYS), st.sampled_from(_FRONT_SEPS),
+                                st.lists(st.sampled_from(_FRONT_VALUES), max_size=4)), max_size=5),
+       blank=st.booleans())
+def test_a_plain_front_matter_reads_as_the_yaml_loader_reads_it(lines, blank):
+    import yaml
+
+    from kg.documents import _simple_front_matter
+
+    block = "".join(f"{k}{sep}{''.join(v)}\n" + ("\n" if blank else "") for k, sep, v in lines)
+    fast = _front_outcome(_simple_front_matter, block)
+    if fast is not None:  # None: not the plain shape, the loader reads it
+        assert fast == _front_outcome(lambda b: yaml.safe_load(b) or {}, block)
+
+
+def test_the_usual_front_matter_takes_the_quick_path():
+    from kg.documents import _simple_front_matter
+
+    block = "title: 'Rusia dan India: kontrak #1, ''baru'''\ndate: 2024-09-10\nlanguage: id\npublisher: Bench News\n"
+    got = _simple_front_matter(block)
+    assert got is not None and got == {"title": "Rusia dan India: kontrak #1, 'baru'", "date": __import__("datetime").date(2024, 9, 10),
+                                       "language": "id", "publisher": "Bench News"}

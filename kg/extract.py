@@ -242,13 +242,20 @@ def _patterns(pack: RulePack, rules: list[Rule]) -> tuple[list[tuple[Rule, objec
     return cache[key][1], cache[key][2]
 
 
+def _match_sentence(view: _SentenceView, pack: RulePack, state: _DocState, groups) -> tuple[Mention | None, list[_Candidate]]:
+    """The speaker (attributions) and the rule candidates of a sentence, under one time limit
+    (kg/timebound.py): a pattern that backtracks catastrophically stops with an error naming
+    its rule instead of hanging the build. A group the gate rules out would find no
+    candidate: its patterns are not run."""
+    return timebound.bounded_per_sentence(_match_groups, view, pack, state, groups)
+
+
+def _match_groups(view: _SentenceView, pack: RulePack, state: _DocState, groups) -> tuple[Mention | None, list[_Candidate]]:
+    speaker = _speaker(view, pack, state) if ATTRIBUTIONS in groups else None
+    return speaker, _candidates(view, pack, pack.rules) if RULES in groups else []
+
+
 def _candidates(view: _SentenceView, pack: RulePack, rules: list[Rule]) -> list[_Candidate]:
-    # a time limit per sentence (kg/timebound.py): a pattern that backtracks catastrophically
-    # stops with an error naming its rule instead of hanging the build
-    return timebound.bounded_per_sentence(_match_rules, view, pack, rules)
-
-
-def _match_rules(view: _SentenceView, pack: RulePack, rules: list[Rule]) -> list[_Candidate]:
     cands: list[_Candidate] = []
     pairs, prefilter = _patterns(pack, rules)
     for i in prefilter.candidates(view.stream):  # only patterns whose required words occur
@@ -648,10 +655,9 @@ def extract_document(doc: Document, pack: RulePack, *, all_candidates: bool = Fa
             state.prev_hedged = _HedgedLater(doc, s, mentions, pack)
             continue
         view = _view(doc, s, mentions, pack, ancestors, tok_text)
-        # a group the gate rules out would find no candidate: its patterns are not run
-        speaker = _speaker(view, pack, state) if ATTRIBUTIONS in groups else None
+        speaker, cands = _match_sentence(view, pack, state, groups)
         found: list[Fact] = []
-        for cand in _resolve(_candidates(view, pack, pack.rules) if RULES in groups else [], all_candidates):
+        for cand in _resolve(cands, all_candidates):
             filler = _Filler(doc, view, pack, state, cand)
             for template in cand.rule.facts:
                 new = filler.facts(template, speaker)

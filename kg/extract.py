@@ -9,7 +9,8 @@ around the match. Facts with the same key in one document merge, keeping all evi
 A sentence where no rule or attribution pattern can match (most sentences of an article)
 is told apart from its folded text and its mentions alone (SentenceGate,
 kg/rules/prefilter.py) and skipped before its values and token stream are made; the output
-is the same as reading it in full.
+is the same as reading it in full. In a sentence it lets through, only the patterns it
+lets through are run.
 """
 
 from __future__ import annotations
@@ -242,23 +243,28 @@ def _patterns(pack: RulePack, rules: list[Rule]) -> tuple[list[tuple[Rule, objec
     return cache[key][1], cache[key][2]
 
 
-def _match_sentence(view: _SentenceView, pack: RulePack, state: _DocState, groups) -> tuple[Mention | None, list[_Candidate]]:
+def _match_sentence(view: _SentenceView, pack: RulePack, state: _DocState,
+                    passing: tuple[list[int] | None, list[int] | None]) -> tuple[Mention | None, list[_Candidate]]:
     """The speaker (attributions) and the rule candidates of a sentence, under one time limit
     (kg/timebound.py): a pattern that backtracks catastrophically stops with an error naming
-    its rule instead of hanging the build. A group the gate rules out would find no
-    candidate: its patterns are not run."""
-    return timebound.bounded_per_sentence(_match_groups, view, pack, state, groups)
+    its rule instead of hanging the build. `passing`: the indexes of the rule patterns and of
+    the attribution patterns the gate lets through (None: all, prefiltered on the stream);
+    a pattern the gate rules out would find no candidate, and a group with none is not run."""
+    return timebound.bounded_per_sentence(_match_groups, view, pack, state, passing)
 
 
-def _match_groups(view: _SentenceView, pack: RulePack, state: _DocState, groups) -> tuple[Mention | None, list[_Candidate]]:
-    speaker = _speaker(view, pack, state) if ATTRIBUTIONS in groups else None
-    return speaker, _candidates(view, pack, pack.rules) if RULES in groups else []
+def _match_groups(view: _SentenceView, pack: RulePack, state: _DocState, passing) -> tuple[Mention | None, list[_Candidate]]:
+    rules, attributions = passing
+    speaker = _speaker(view, pack, state, attributions) if attributions != [] else None
+    return speaker, _candidates(view, pack, pack.rules, rules) if rules != [] else []
 
 
-def _candidates(view: _SentenceView, pack: RulePack, rules: list[Rule]) -> list[_Candidate]:
+def _candidates(view: _SentenceView, pack: RulePack, rules: list[Rule], which: list[int] | None = None) -> list[_Candidate]:
+    """The matches of the rules' patterns: of those numbered in `which`, or (None) of those
+    the prefilter finds the required words of in the stream."""
     cands: list[_Candidate] = []
     pairs, prefilter = _patterns(pack, rules)
-    for i in prefilter.candidates(view.stream):  # only patterns whose required words occur
+    for i in prefilter.candidates(view.stream) if which is None else which:
         rule, compiled = pairs[i]
         timebound.current = rule.id  # named if the time limit passes (kg/timebound.py)
         for m in compiled.regex.finditer(view.stream):
@@ -514,7 +520,6 @@ class _HedgedLater:
 
 
 RULES, ATTRIBUTIONS = 0, 1  # the gate's groups
-BOTH = frozenset((RULES, ATTRIBUTIONS))
 
 
 def _gate(pack: RulePack) -> SentenceGate:
@@ -531,8 +536,8 @@ def _gate(pack: RulePack) -> SentenceGate:
     return hit[2]
 
 
-def _speaker(view: _SentenceView, pack: RulePack, state: _DocState) -> Mention | None:
-    for cand in _candidates(view, pack, pack.attributions):
+def _speaker(view: _SentenceView, pack: RulePack, state: _DocState, which: list[int] | None = None) -> Mention | None:
+    for cand in _candidates(view, pack, pack.attributions, which):
         speakers = [v for v in cand.slots.get("speaker", []) if isinstance(v, Mention)]
         dates = [v for v in cand.slots.get("date", []) if isinstance(v, Value)]
         if dates:
@@ -617,6 +622,7 @@ def extract_document(doc: Document, pack: RulePack, *, all_candidates: bool = Fa
     if gate is not None and gate.always:
         gate = None
     gtext = gate_text(folded) if gate is not None else ""
+    n_rules = len(_patterns(pack, pack.rules)[0])  # the gate numbers the rule patterns first
     hedge = pack.cues.get("hedge")
     tok_text = _token_text(doc, folded)
     memo: dict[str, tuple[str, ...]] = {}
@@ -640,22 +646,23 @@ def extract_document(doc: Document, pack: RulePack, *, all_candidates: bool = Fa
         lo, hi = bisect.bisect_left(starts, s.start), bisect.bisect_left(starts, s.end)
         mentions = [m for m in all_mentions[lo:hi] if m.end <= s.end]
         named.update(m.entity.id for m in mentions if not m.anaphor)
+        passing: tuple[list[int] | None, list[int] | None] = (None, None)  # no gate: every pattern, prefiltered
         if gate is not None:
             pieces: set[int] = set()
             for m in mentions:
                 pieces.update(held(m))
-            groups = gate.matching_held(gtext[s.start : s.end], pieces)
-        else:
-            groups = BOTH
-        if not groups:
-            # no rule and no attribution can match: no candidates, no speaker, no facts
-            if len({m.entity.id for m in mentions if not m.anaphor}) >= 2:
-                unmatched.append(s)
-            state.history.extend(mentions)
-            state.prev_hedged = _HedgedLater(doc, s, mentions, pack)
-            continue
+            through = gate.passing_held(gtext[s.start : s.end], pieces)  # rule patterns, then attribution patterns
+            if not through:
+                # no rule and no attribution can match: no candidates, no speaker, no facts
+                if len({m.entity.id for m in mentions if not m.anaphor}) >= 2:
+                    unmatched.append(s)
+                state.history.extend(mentions)
+                state.prev_hedged = _HedgedLater(doc, s, mentions, pack)
+                continue
+            k = bisect.bisect_left(through, n_rules)
+            passing = (through[:k], [i - n_rules for i in through[k:]])
         view = _view(doc, s, mentions, pack, ancestors, tok_text)
-        speaker, cands = _match_sentence(view, pack, state, groups)
+        speaker, cands = _match_sentence(view, pack, state, passing)
         found: list[Fact] = []
         for cand in _resolve(cands, all_candidates):
             filler = _Filler(doc, view, pack, state, cand)

@@ -270,9 +270,9 @@ def test_only_the_rules_or_only_the_attributions_that_may_match_are_run(corner_p
     ran: list[tuple[int, str]] = []
     real = X._candidates
 
-    def recording(view, pack, rules):
+    def recording(view, pack, rules, *which):
         ran.append((view.sentence.index, "rules" if rules is pack.rules else "attributions"))
-        return real(view, pack, rules)
+        return real(view, pack, rules, *which)
 
     monkeypatch.setattr(X, "_candidates", recording)
     doc = _doc("Rusia kata. Rusia menandatangani kontrak dengan HAL. HAL said on Monday that Rusia signed with Rosoboronexport.", corner_pack)

@@ -8,8 +8,9 @@ their sentences, and check that the gate does skip what it should. The smaller s
 (the alarm handler installed once per article, the plain front matter read without the YAML
 loader, the boilerplate line test, the last word before a full stop, remembered month typos,
 the title numbered before the body's sentences, the value patterns that open with a
-character class, the token stream cut from the document's folded text) are checked against
-what they replace. No timing is asserted.
+character class, the month-name dates tried only where a month may stand, the token stream
+cut from the document's folded text) are checked against what they replace. No timing is
+asserted.
 """
 
 from __future__ import annotations
@@ -461,6 +462,16 @@ def test_value_patterns_match_as_their_plain_forms(pack, parts):
     plain = re.compile(rf"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*(?:{pct})(?!\w)")
     assert [(m.span(), m.groups()) for m in pack.values._percent.finditer(text)] == \
         [(m.span(), m.groups()) for m in plain.finditer(text)]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(parts=st.lists(st.sampled_from(_VALUE_PARTS + ["mei ", "Mei. ", "Februari", "march.", "  ", "\t", "10,", ", ", "x1",
+                                                      "dua", "septembers", "é"]), max_size=16))
+def test_dates_tried_at_the_month_sites_are_the_dates_finditer_finds(pack, parts):
+    text = "".join(parts)
+    v = pack.values
+    plain = [(m.span(), m.groups(), form) for rx, form in v._date_patterns for m in rx.finditer(text)]
+    assert [(m.span(), m.groups(), form) for m, form in v._date_matches(text)] == plain
 
 
 def test_a_date_qualifier_is_still_found_after_the_quick_look(pack):

@@ -24,7 +24,7 @@ from typing import Iterable, NamedTuple
 from . import timebound
 from .documents import COMMENT, Document, Sentence
 from .rules.gazetteer import Mention
-from .rules.pack import FactTemplate, Ref, Rule, RulePack
+from .rules.pack import FactTemplate, Ref, Rule, RulePack, cue_search
 from .rules.pattern import PLACEHOLDER_INDEX, placeholder
 from .rules.prefilter import Prefilter, SentenceGate, gate_text
 from .rules.text import TOKEN, fold, tokens
@@ -124,7 +124,7 @@ class _DocState:
     facts: list[Fact] = field(default_factory=list)
     history: list[Mention] = field(default_factory=list)  # entity mentions of earlier sentences
     statement_date: Value | None = None
-    prev_hedged: bool | _HedgedLater = False  # the previous sentence has a hedge cue (lazy when the gate skipped it)
+    prev_hedged: bool | _HedgedLater = False  # the previous sentence has a hedge cue (told when asked)
 
 
 def _view(doc: Document, s: Sentence, mentions: list[Mention], pack: RulePack, ancestors=None,
@@ -477,15 +477,16 @@ class _Filler:
         if explicit:
             return explicit, None
         b = None
+        cues = _cue_searches(self.pack)
         for name in ("negation", "hedge", "plan"):
-            rx = self.pack.cues.get(name)
-            if rx is None:
+            search = cues.get(name)
+            if search is None:
                 continue
             lo = max(0, cand.first - CUE_WINDOW_BEFORE[name])
             if b is None:  # the end of the match's last token
                 b = view.starts[cand.last] + len(view.stream.split(" ")[cand.last]) + 1
             a = view.starts[lo]
-            m = rx.search(view.stream, max(a - 1, 0), b)
+            m = search(view.stream, max(a - 1, 0), b)
             if m:
                 return {"negation": "negated", "hedge": "speculated", "plan": "planned"}[name], m.group().strip()
         if _starts_with(view, self.pack.cues.get("anaphor_start")) and self.state.prev_hedged:
@@ -502,20 +503,29 @@ def _starts_with(view: _SentenceView, rx) -> bool:
     return bool(rx.match(" " + stream))
 
 
-class _HedgedLater:
-    """Whether a sentence the gate skipped has a hedge cue: its stream is built only when asked
-    (the next sentence's modality asks, rarely)."""
+def _cue_searches(pack: RulePack) -> dict:
+    """The pack's cue regexes as quicker searches (kg/rules/pack.py cue_search), made once per pack."""
+    hit = pack.__dict__.get("_cue_searches")
+    if hit is None or hit[0] is not pack.cues:
+        hit = pack.__dict__["_cue_searches"] = (pack.cues, {k: cue_search(rx) for k, rx in pack.cues.items() if rx is not None})
+    return hit[1]
 
-    def __init__(self, doc: Document, s: Sentence, mentions: list[Mention], pack: RulePack):
-        self.args: tuple | None = (doc, s, mentions, pack)
-        self.value = False
+
+class _HedgedLater:
+    """Whether a sentence has a hedge cue, told only when asked (the next sentence's modality
+    asks, rarely): from its stream, or for a sentence the gate skipped (`unread`: doc,
+    sentence, mentions), from a stream built then."""
+
+    def __init__(self, pack: RulePack, stream: str = "", unread: tuple | None = None):
+        self.pack, self.stream, self.unread = pack, stream, unread
+        self.value: bool | None = None
 
     def __bool__(self) -> bool:
-        if self.args is not None:
-            doc, s, mentions, pack = self.args
-            hedge = pack.cues.get("hedge")
-            self.value = bool(hedge and hedge.search(_view(doc, s, mentions, pack).stream))
-            self.args = None
+        if self.value is None:
+            stream = self.stream if self.unread is None else _view(*self.unread, self.pack).stream
+            hedge = _cue_searches(self.pack).get("hedge")
+            self.value = bool(hedge and hedge(stream))
+            self.stream = self.unread = None
         return self.value
 
 
@@ -623,7 +633,6 @@ def extract_document(doc: Document, pack: RulePack, *, all_candidates: bool = Fa
         gate = None
     gtext = gate_text(folded) if gate is not None else ""
     n_rules = len(_patterns(pack, pack.rules)[0])  # the gate numbers the rule patterns first
-    hedge = pack.cues.get("hedge")
     tok_text = _token_text(doc, folded)
     memo: dict[str, tuple[str, ...]] = {}
 
@@ -657,7 +666,7 @@ def extract_document(doc: Document, pack: RulePack, *, all_candidates: bool = Fa
                 if len({m.entity.id for m in mentions if not m.anaphor}) >= 2:
                     unmatched.append(s)
                 state.history.extend(mentions)
-                state.prev_hedged = _HedgedLater(doc, s, mentions, pack)
+                state.prev_hedged = _HedgedLater(pack, unread=(doc, s, mentions))
                 continue
             k = bisect.bisect_left(through, n_rules)
             passing = (through[:k], [i - n_rules for i in through[k:]])
@@ -674,5 +683,5 @@ def extract_document(doc: Document, pack: RulePack, *, all_candidates: bool = Fa
         if not found and len({m.entity.id for m in mentions if not m.anaphor}) >= 2:
             unmatched.append(s)
         state.history.extend(mentions)
-        state.prev_hedged = bool(hedge and hedge.search(view.stream))
+        state.prev_hedged = _HedgedLater(pack, view.stream)
     return DocResult(doc, tuple(merge_facts(produced)), tuple(sorted(named)), tuple(unmatched))

@@ -9,8 +9,8 @@ their sentences, and check that the gate does skip what it should. The smaller s
 loader, the boilerplate line test, the last word before a full stop, remembered month typos,
 the title numbered before the body's sentences, the value patterns that open with a
 character class, the month-name dates tried only where a month may stand, the token stream
-cut from the document's folded text) are checked against what they replace. No timing is
-asserted.
+cut from the document's folded text, the cue words searched from the spaces of the stream)
+are checked against what they replace. No timing is asserted.
 """
 
 from __future__ import annotations
@@ -539,3 +539,20 @@ def test_the_usual_front_matter_takes_the_quick_path():
     got = _simple_front_matter(block)
     assert got is not None and got == {"title": "Rusia dan India: kontrak #1, 'baru'", "date": __import__("datetime").date(2024, 9, 10),
                                        "language": "id", "publisher": "Bench News"}
+
+
+# --- cue words searched from the spaces of the stream -------------------------------------------
+
+
+@settings(max_examples=1000, deadline=None)
+@given(tokens=st.lists(st.sampled_from(["tidak", "belum", "may", "kemungkinan", "besar", "is", "expected", "to", "x",
+                                        "«Country,Entity|Russia#0»", "tak", "takut", ",", ""]), max_size=12),
+       pos=st.integers(0, 80), span=st.integers(0, 80))
+def test_a_cue_search_finds_what_the_cue_regex_finds(pack, tokens, pos, span):
+    from kg.rules.pack import cue_search
+
+    stream = " ".join(tokens) + " "
+    for name in ("negation", "hedge", "plan", "anaphor_start"):
+        rx = pack.cues[name]
+        got, want = cue_search(rx)(stream, pos, pos + span), rx.search(stream, pos, pos + span)
+        assert (got and (got.span(), got.group())) == (want and (want.span(), want.group()))

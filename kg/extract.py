@@ -165,7 +165,7 @@ def _view(doc: Document, s: Sentence, mentions: list[Mention], pack: RulePack, a
                 toks.append(t)
                 spans.append((a + ts, a + te))
 
-    markers = pack.cues.get("attribute_marker")
+    markers = _markers(pack)
     last = len(chosen) - 1
     for i, m in enumerate(chosen):
         mention = isinstance(m, Mention)
@@ -207,14 +207,30 @@ def _token_text(doc: Document, folded: str) -> str | None:
 _POSSESSIVE = re.compile(r"['’]s\s+")
 
 
+def _markers(pack: RulePack) -> tuple[re.Pattern, tuple[str, ...]] | None:
+    """The attribute-marker cue ("buatan", "made in") and the ends of its forms, made once
+    per pack: the cue regex, "(?:^|\\s)(?:form|...)\\s*$", can only match text whose end,
+    but for white space, is a form's end, a test much quicker than the regex."""
+    rx = pack.cues.get("attribute_marker")
+    hit = pack.__dict__.get("_markers")
+    if hit is None or hit[0] is not rx:
+        ends = tuple(f.rstrip() for f in pack.lexicons.get("attribute_marker", {}))
+        hit = pack.__dict__["_markers"] = (rx, None if rx is None else (rx, ends))
+    return hit[1]
+
+
 def _is_modifier(text: str, m: Mention, nxt, markers, pack: RulePack, ancestors=None) -> bool:
-    """A country named only as a qualifier: "India's DRDO", "pesawat buatan Rusia"."""
+    """A country named only as a qualifier: "India's DRDO", "pesawat buatan Rusia".
+    `markers`: `_markers(pack)`."""
     if "Country" not in (ancestors or pack.ancestors)(m.entity.cls):
         return False
     poss = _POSSESSIVE.match(text, m.end)
     if poss and isinstance(nxt, Mention) and poss.end() == nxt.start:
         return True
-    return markers is not None and bool(markers.search(fold(text[max(0, m.start - 30) : m.start])))
+    if markers is None:
+        return False
+    before = fold(text[max(0, m.start - 30) : m.start])
+    return before.rstrip().endswith(markers[1]) and bool(markers[0].search(before))
 
 
 def _slot_values(view: _SentenceView, rule: Rule, m, pack: RulePack, compiled) -> dict:

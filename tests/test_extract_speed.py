@@ -9,8 +9,9 @@ their sentences, and check that the gate does skip what it should. The smaller s
 loader, the boilerplate line test, the last word before a full stop, remembered month typos,
 the title numbered before the body's sentences, the value patterns that open with a
 character class, the month-name dates tried only where a month may stand, the token stream
-cut from the document's folded text, the cue words searched from the spaces of the stream)
-are checked against what they replace. No timing is asserted.
+cut from the document's folded text, the cue words searched from the spaces of the stream,
+the attribute marker looked for only where a form ends the text) are checked against what
+they replace. No timing is asserted.
 """
 
 from __future__ import annotations
@@ -556,3 +557,12 @@ def test_a_cue_search_finds_what_the_cue_regex_finds(pack, tokens, pos, span):
         rx = pack.cues[name]
         got, want = cue_search(rx)(stream, pos, pos + span), rx.search(stream, pos, pos + span)
         assert (got and (got.span(), got.group())) == (want and (want.span(), want.group()))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(parts=st.lists(st.sampled_from(["buatan", "made in", "made", " ", "  ", "\n", "\u00a0", "x", "pabrikan", "asal",
+                                       "produsen.", "rancangan ", "-", "designed"]), max_size=8))
+def test_an_attribute_marker_is_only_found_where_the_text_ends_with_a_form(pack, parts):
+    rx, ends = X._markers(pack)
+    before = "".join(parts)
+    assert not rx.search(before) or before.rstrip().endswith(ends)

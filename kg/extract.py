@@ -74,7 +74,10 @@ class Fact(NamedTuple):
     evidence: tuple[Evidence, ...] = ()
 
     def qualifier(self, prop: str) -> Term | None:
-        return next((t for p, t in self.qualifiers if p == prop), None)
+        for p, t in self.qualifiers:
+            if p == prop:
+                return t
+        return None
 
     @property
     def date(self) -> str | None:
@@ -307,9 +310,20 @@ def _resolve(cands: list[_Candidate], all_candidates: bool = False) -> list[_Can
     return sorted(kept, key=lambda c: (c.first, c.rule.order))
 
 
+_ENTITY_TERMS: dict[str, Term] = {}
+
+
+def _entity_term(eid: str) -> Term:
+    """The one Term of an entity: facts share it (smaller results, pickled once per article)."""
+    t = _ENTITY_TERMS.get(eid)
+    if t is None:
+        t = _ENTITY_TERMS[eid] = Term("entity", eid)
+    return t
+
+
 def _term(x) -> Term:
     if isinstance(x, Mention):
-        return Term("entity", x.entity.id)
+        return _entity_term(x.entity.id)
     if isinstance(x, Value):
         return Term("literal", x.lexical, x.datatype)
     if isinstance(x, bool):
@@ -346,7 +360,7 @@ class _Filler:
                     out.append(c)
             return out
         if ref.kind == "entity":
-            return [Term("entity", ref.name)]
+            return [_entity_term(ref.name)]
         if ref.kind == "iri":
             return [Term("iri", ref.name)]
         if ref.kind == "value":
@@ -374,7 +388,7 @@ class _Filler:
             earlier = [m for m in self.view.items if isinstance(m, Mention) and m.end <= start and id(m) not in bound]
             for m in reversed([*self.state.history, *earlier]):
                 if ref.name in self.pack.ancestors(m.entity.cls):
-                    return [Term("entity", m.entity.id)]
+                    return [_entity_term(m.entity.id)]
             return self.refs(ref.default)
         raise AssertionError(ref.kind)  # pragma: no cover - the loader admits no other kind
 
@@ -386,7 +400,7 @@ class _Filler:
         if ent is None or not ent.country:
             return v
         if up == "owner" or {"GovernmentBody", "Person"} & set(self.pack.ancestors(ent.cls)):
-            return Term("entity", ent.country)
+            return _entity_term(ent.country)
         return v
 
     def _quantity(self, item) -> Value | None:
@@ -406,60 +420,62 @@ class _Filler:
 
     def facts(self, template: FactTemplate, speaker: Mention | None) -> list[Fact]:
         out = []
-        rule, view = self.cand.rule, self.view
+        cand, view = self.cand, self.view
+        rule = cand.rule
         subjects, preds, objects = (self.refs(template.subject), self.refs(template.predicate), self.refs(template.object))
         quals = [(p, self.refs(r)) for p, r in template.qualifiers]
-        used = {id(v) for vals in self.cand.slots.values() for v in vals}
         qualifier_refs = dict(template.qualifiers)
-        date_values = list(self.refs(qualifier_refs["kg:date"])) if "kg:date" in qualifier_refs else []
+        date_values = next((list(vals) for p, vals in reversed(quals) if p == "kg:date"), [])  # as qualifier_refs["kg:date"]
         if not date_values and template.date_from_sentence:
+            used = {id(v) for vals in cand.slots.values() for v in vals}
             free = [v for v in view.items if isinstance(v, Value) and v.kind == "Date" and id(v) not in used]
             date_values = free if len(free) == 1 else []
         status = next(iter(self.refs(template.status)), None)
         status = status.value if isinstance(status, Term) else status
-        start, end = view.spans[self.cand.first][0], view.spans[self.cand.last][1]
+        start, end = view.spans[cand.first][0], view.spans[cand.last][1]
         s = view.sentence
-        ev = Evidence(self.doc.slug, self.doc.path, s.index, start, end, s.text, rule.id, s.section)
+        ev = (Evidence(self.doc.slug, self.doc.path, s.index, start, end, s.text, rule.id, s.section),)
         modality, cue = self.modality(template)
         combos = itertools.product(subjects, preds, objects)
         if template.subject.kind == template.object.kind == "slot" and template.subject.name == template.object.name:
             combos = ((a, p, b) for (a, b) in itertools.combinations(subjects, 2) for p in preds)  # every pair once
+        quantities = [(prop, ref) for prop, ref in template.qualifiers if ref.kind == "quantity_of"]
+        object_slots = self._object_slots(template)
+        plain_q = date_q = None  # the qualifiers every fact of the template has: made at the first
         for subj, pred, obj in combos:
             raw_obj = obj
             subj, pred, obj = _term(subj) if not isinstance(subj, Term) else subj, pred, _term(obj) if not isinstance(obj, Term) else obj
             pred = pred if isinstance(pred, Term) else _term(pred)
             if subj.kind not in ("entity",) or pred.kind != "iri" or subj == obj:
                 continue
-            q: list[tuple[str, Term]] = []
-            for prop, vals in quals:
-                if prop == "kg:date":
-                    continue
-                for v in vals:
-                    q.append((prop, v if isinstance(v, Term) else _term(v)))
-            for prop, ref in template.qualifiers:
-                if ref.kind == "quantity_of":
-                    items = self.cand.slots.get(ref.name, [])
-                    item = raw_obj if ref.name in self._object_slots(template) else (items[0] if len(items) == 1 else None)
-                    n = self._quantity(item)
-                    if n is not None:
-                        q.append((prop, _term(n)))
-            for v in date_values[:1]:
-                q.append(("kg:date", _term(v)))
-                q.append(("kg:dateText", Term("literal", v.surface, "string")))
-                if v.modifier and "kg:dateModifier" not in qualifier_refs:
-                    q.append(("kg:dateModifier", Term("literal", v.modifier, "string")))
-                if v.period:
-                    q.append(("kg:datePeriod", Term("literal", v.period, "string")))
+            if plain_q is None:
+                plain_q = [(prop, v if isinstance(v, Term) else _term(v)) for prop, vals in quals if prop != "kg:date" for v in vals]
+                date_q = []
+                for v in date_values[:1]:
+                    date_q.append(("kg:date", _term(v)))
+                    date_q.append(("kg:dateText", Term("literal", v.surface, "string")))
+                    if v.modifier and "kg:dateModifier" not in qualifier_refs:
+                        date_q.append(("kg:dateModifier", Term("literal", v.modifier, "string")))
+                    if v.period:
+                        date_q.append(("kg:datePeriod", Term("literal", v.period, "string")))
+            q: list[tuple[str, Term]] = [*plain_q]
+            for prop, ref in quantities:
+                items = cand.slots.get(ref.name, [])
+                item = raw_obj if ref.name in object_slots else (items[0] if len(items) == 1 else None)
+                n = self._quantity(item)
+                if n is not None:
+                    q.append((prop, _term(n)))
+            q += date_q
             if template.orient_by_origin:
                 subj, q = self._orient(subj, obj, q)
             m, c = modality, cue
             if speaker is not None and template.attributable and speaker.entity.id != subj.value:
-                q.append(("kg:speaker", Term("entity", speaker.entity.id)))
+                q.append(("kg:speaker", _entity_term(speaker.entity.id)))
                 if m == "asserted":
                     m, c = "reported", c or speaker.surface
             if m == "reported" and self.state.statement_date is not None:
                 q.append(("kg:statedOn", _term(self.state.statement_date)))
-            out.append(Fact(subj, pred.value, obj, m, template.type, status, c, tuple(sorted(set(q))), (ev,)))
+            out.append(Fact(subj, pred.value, obj, m, template.type, status, c, tuple(sorted(set(q))), ev))
         return out
 
     def _orient(self, subj: Term, item: Term, q: list) -> tuple[Term, list]:
@@ -579,10 +595,14 @@ def merge_facts(facts: Iterable[Fact]) -> list[Fact]:
     # thousands of times must cost linear time, not re-sort the evidence at every repeat.
     merged: dict[tuple, list] = {}  # key -> [first fact, status, type, cue, quals, props, evidence, n]
     for f in facts:
-        acc = merged.get(f.key)
-        if acc is None:
-            merged[f.key] = [f, f.status, f.type, f.cue, set(f.qualifiers), {p for p, _ in f.qualifiers}, set(f.evidence), 1]
+        key = f.key
+        acc = merged.get(key)
+        if acc is None:  # (most facts are read once: their sets are made when a second one comes)
+            merged[key] = [f, f.status, f.type, f.cue, None, None, None, 1]
             continue
+        if acc[4] is None:
+            first = acc[0]
+            acc[4], acc[5], acc[6] = set(first.qualifiers), {p for p, _ in first.qualifiers}, set(first.evidence)
         acc[1] = max((s for s in (acc[1], f.status) if s), key=STATUS_RANK.index, default=None)
         acc[2], acc[3] = acc[2] or f.type, acc[3] or f.cue
         new = [(p, t) for p, t in f.qualifiers if p not in acc[5] or p in ("kg:speaker",)]

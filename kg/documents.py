@@ -352,23 +352,18 @@ def split_front_matter(path: Path, text: str) -> tuple[dict, int]:
 _SENT_END = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+["“‘(\[]?[A-Z0-9])""")
 _MD_PREFIX = re.compile(r"^(?:#{1,6}\s+|>\s*|[-*+]\s+|\d+\.\s+)+")
 _FINAL_PUNCT = tuple('.!?:;"”’)')
-
-
-def _lines(text: str, start: int) -> Iterator[tuple[int, int]]:
-    pos = start
-    for m in re.finditer(r"[^\n]*(?:\n|$)", text[start:]):
-        s, e = pos + m.start(), pos + m.end()
-        if s == e:
-            break
-        yield s, e - (1 if text[e - 1 : e] == "\n" else 0)
+_ALNUM = re.compile(r"[^\W_]")  # a character for which str.isalnum() is true
 
 
 def _sections(text: str, body_start: int, cc: _CompiledCleaning, comments_from: int | None = None) -> list[tuple[int, int, str]]:
     """Content lines with their section; boilerplate lines and the comment markers dropped."""
     out: list[tuple[int, int, str]] = []
     section = BODY
-    for s, e in _lines(text, body_start):
-        line = text[s:e].strip()
+    e = body_start - 1
+    for raw in text[body_start:].split("\n"):
+        s = e + 1  # each line [s, e) without its line break
+        e = s + len(raw)
+        line = raw.strip()
         if not line:
             continue
         if comments_from is not None and s >= comments_from and section == BODY:
@@ -385,37 +380,37 @@ def _sections(text: str, body_start: int, cc: _CompiledCleaning, comments_from: 
     return out
 
 
+_FIRST_WORD = re.compile(r"\W*(\w+)")
+
+
 def _join_continuations(lines, text: str, cc: _CompiledCleaning):
     """Merge a line that lacks final punctuation with a next line opening with a continuation word."""
     merged: list[list] = []
     for s, e, sec in lines:
         if merged:
-            ps, pe, psec = merged[-1]
-            first = re.match(r"\W*(\w+)", text[s:e])
-            if (
-                psec == sec
-                and not text[ps:pe].rstrip().endswith(_FINAL_PUNCT)
-                and first
-                and first.group(1).lower() in cc.continuation
-            ):
-                merged[-1][1] = e
-                continue
+            prev = merged[-1]
+            if prev[2] == sec and not text[prev[0] : prev[1]].rstrip().endswith(_FINAL_PUNCT):
+                first = _FIRST_WORD.match(text, s, e)
+                if first and first.group(1).lower() in cc.continuation:
+                    prev[1] = e
+                    continue
         merged.append([s, e, sec])
     return merged
 
 
 def _split_line(text: str, s: int, e: int, cc: _CompiledCleaning) -> Iterator[tuple[int, int]]:
-    chunk = text[s:e]
-    cut = 0
-    for m in _SENT_END.finditer(chunk):
+    cut = s
+    # (the pattern looks at no character before a match, and a search that ends at e sees
+    # nothing after it: the matches in text[s:e], at their offsets in text)
+    for m in _SENT_END.finditer(text, s, e):
         # the word before the full stop: looked at within a short window, so a very long
         # line costs linear time
-        word = _last_word(chunk, max(cut, m.start() - 64), m.start())
+        word = _last_word(text, max(cut, m.start() - 64), m.start())
         if word and (word.lower() in cc.abbreviations or len(word) == 1 and word.isupper()):
             continue
-        yield from _bounded(text, s + cut, s + m.end())
+        yield from _bounded(text, cut, m.end())
         cut = m.end()
-    yield from _bounded(text, s + cut, e)
+    yield from _bounded(text, cut, e)
 
 
 _LAST_WORD = re.compile(r"(\w+)\W*$")
@@ -429,15 +424,17 @@ def _last_word(chunk: str, a: int, b: int) -> str | None:
     return m.group(1)[::-1] if m else None
 
 
-def _bounded(text: str, s: int, e: int) -> Iterator[tuple[int, int]]:
+def _bounded(text: str, s: int, e: int) -> list[tuple[int, int]]:
     """[s, e) in pieces of at most MAX_SENTENCE_CHARS, cut after white space where there is some."""
+    pieces = []
     while e - s > MAX_SENTENCE_CHARS:
         limit = s + MAX_SENTENCE_CHARS
         cut = max(text.rfind(" ", s + MAX_SENTENCE_CHARS // 2, limit), text.rfind("\n", s + MAX_SENTENCE_CHARS // 2, limit))
         cut = cut + 1 if cut > s else limit
-        yield s, cut
+        pieces.append((s, cut))
         s = cut
-    yield s, e
+    pieces.append((s, e))
+    return pieces
 
 
 def split_sentences(text: str, body_start: int, cleaning: Cleaning, comments_from: int | None = None, *,
@@ -461,7 +458,7 @@ def split_sentences(text: str, body_start: int, cleaning: Cleaning, comments_fro
                 seg = seg[md.end() :]
             seg = seg.rstrip()
             e = s + len(seg)
-            if seg and any(ch.isalnum() for ch in seg):
+            if seg and _ALNUM.search(seg):
                 sentences.append(Sentence(index, s, e, seg, section))
                 index += 1
     return tuple(sentences)

@@ -10,8 +10,8 @@ loader, the boilerplate line test, the last word before a full stop, remembered 
 the title numbered before the body's sentences, the value patterns that open with a
 character class, the month-name dates tried only where a month may stand, the token stream
 cut from the document's folded text, the cue words searched from the spaces of the stream,
-the attribute marker looked for only where a form ends the text) are checked against what
-they replace. No timing is asserted.
+the attribute marker looked for only where a form ends the text, the sentences split in
+place at the text's line breaks) are checked against what they replace. No timing is asserted.
 """
 
 from __future__ import annotations
@@ -566,3 +566,70 @@ def test_an_attribute_marker_is_only_found_where_the_text_ends_with_a_form(pack,
     rx, ends = X._markers(pack)
     before = "".join(parts)
     assert not rx.search(before) or before.rstrip().endswith(ends)
+
+
+# --- sentence splitting over line offsets ---------------------------------------------------------
+
+
+def _plain_split(text: str, body_start: int, cleaning: Cleaning, comments_from=None) -> list[tuple]:
+    """split_sentences as first written: lines found by a regex, each line sliced out and split
+    on its own (kg/documents.py now splits the text at its line breaks and searches the lines
+    in place); (start, end, section) of each sentence."""
+    from kg import documents as D
+
+    cc, section, lines = cleaning.compiled(), D.BODY, []
+    for m in re.finditer(r"[^\n]*(?:\n|$)", text[body_start:]):
+        s, e = body_start + m.start(), body_start + m.end()
+        if s == e:
+            break
+        e -= text[e - 1 : e] == "\n"
+        line = text[s:e].strip()
+        if not line:
+            continue
+        if comments_from is not None and s >= comments_from and section == D.BODY:
+            section = D.COMMENT
+        if section == D.BODY and cc.start and cc.starts(line):
+            section = D.COMMENT
+        elif section == D.COMMENT and cc.end and cc.ends(line):
+            section = "after"
+        elif not (section == "after" or (cc.drop and cc.drops(line))):
+            if lines and lines[-1][2] == section and not text[lines[-1][0]:lines[-1][1]].rstrip().endswith(D._FINAL_PUNCT):
+                first = re.match(r"\W*(\w+)", text[s:e])
+                if first and first.group(1).lower() in cc.continuation:
+                    lines[-1][1] = e
+                    continue
+            lines.append([s, e, section])
+    out = []
+    for ls, le, sec in lines:
+        chunk, cut, cuts = text[ls:le], 0, []
+        for m in D._SENT_END.finditer(chunk):
+            word = D._LAST_WORD.search(chunk, max(cut, m.start() - 64), m.start())
+            word = word and word.group(1)
+            if not (word and (word.lower() in cc.abbreviations or len(word) == 1 and word.isupper())):
+                cuts.append((ls + cut, ls + m.end()))
+                cut = m.end()
+        for a, b in [*cuts, (ls + cut, le)]:
+            for s, e in D._bounded(text, a, b):
+                seg = text[s:e]
+                s += len(seg) - len(seg.lstrip())
+                md = D._MD_PREFIX.match(text[s:e])
+                s += md.end() if md else 0
+                e = s + len(text[s:e].rstrip())
+                if any(ch.isalnum() for ch in text[s:e]):
+                    out.append((s, e, sec))
+    return out
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(st.sampled_from(["Rusia", " ", "  ", "\n", "\n\n", ".", ". ", "Dr. ", "A. ", "Khususnya", "yaitu",
+                                       "BACA JUGA: x", "2 Comments", "Leave a Reply", "# ", "> ", "- ", "1. ", "_", "é",
+                                       "\u00a0", "?", "\"", "(Foto: x)", "India", "2024", "x" * 30]), max_size=20),
+       body_start=st.integers(0, 5))
+def test_sentences_split_in_place_are_the_sentences_of_the_sliced_lines(pack, monkeypatch, parts, body_start):
+    from kg import documents as D
+
+    monkeypatch.setattr(D, "MAX_SENTENCE_CHARS", 24)  # long sentences cut too
+    text = "".join(parts)
+    body_start = min(body_start, len(text))
+    got = [(s.start, s.end, s.section) for s in split_sentences(text, body_start, pack.cleaning)]
+    assert got == _plain_split(text, body_start, pack.cleaning)

@@ -127,7 +127,19 @@ class _DocState:
     facts: list[Fact] = field(default_factory=list)
     history: list[Mention] = field(default_factory=list)  # entity mentions of earlier sentences
     statement_date: Value | None = None
-    prev_hedged: bool | _HedgedLater = False  # the previous sentence has a hedge cue (told when asked)
+    # the previous sentence, for its hedge cue, told only when asked (`prev_hedged`: by the next
+    # sentence's modality, rarely): its stream, or (sentence, mentions) of one the gate skipped
+    previous: str | tuple[Sentence, list[Mention]] | None = None
+
+    def prev_hedged(self, doc: Document, pack: RulePack) -> bool:
+        """Whether the previous sentence has a hedge cue (a skipped one's stream is built now)."""
+        prev = self.previous
+        if prev is None:
+            return False
+        if isinstance(prev, tuple):
+            prev = self.previous = _view(doc, prev[0], prev[1], pack).stream
+        hedge = _cue_searches(pack).get("hedge")
+        return bool(hedge and hedge(prev))
 
 
 def _view(doc: Document, s: Sentence, mentions: list[Mention], pack: RulePack, ancestors=None,
@@ -521,7 +533,7 @@ class _Filler:
             m = search(view.stream, max(a - 1, 0), b)
             if m:
                 return {"negation": "negated", "hedge": "speculated", "plan": "planned"}[name], m.group().strip()
-        if _starts_with(view, self.pack.cues.get("anaphor_start")) and self.state.prev_hedged:
+        if _starts_with(view, self.pack.cues.get("anaphor_start")) and self.state.prev_hedged(self.doc, self.pack):
             return "speculated", "anaphor of a hedged sentence"
         return "asserted", None
 
@@ -541,24 +553,6 @@ def _cue_searches(pack: RulePack) -> dict:
     if hit is None or hit[0] is not pack.cues:
         hit = pack.__dict__["_cue_searches"] = (pack.cues, {k: cue_search(rx) for k, rx in pack.cues.items() if rx is not None})
     return hit[1]
-
-
-class _HedgedLater:
-    """Whether a sentence has a hedge cue, told only when asked (the next sentence's modality
-    asks, rarely): from its stream, or for a sentence the gate skipped (`unread`: doc,
-    sentence, mentions), from a stream built then."""
-
-    def __init__(self, pack: RulePack, stream: str = "", unread: tuple | None = None):
-        self.pack, self.stream, self.unread = pack, stream, unread
-        self.value: bool | None = None
-
-    def __bool__(self) -> bool:
-        if self.value is None:
-            stream = self.stream if self.unread is None else _view(*self.unread, self.pack).stream
-            hedge = _cue_searches(self.pack).get("hedge")
-            self.value = bool(hedge and hedge(stream))
-            self.stream = self.unread = None
-        return self.value
 
 
 RULES, ATTRIBUTIONS = 0, 1  # the gate's groups
@@ -678,31 +672,30 @@ def extract_document(doc: Document, pack: RulePack, *, all_candidates: bool = Fa
             got = memo[cls] = pack.ancestors(cls)
         return got
 
-    held_memo: dict[tuple[str, str], frozenset[int]] = {}
-
-    def held(m: Mention) -> frozenset[int]:  # gate.held of a mention's entity, once per entity of the article
-        key = (m.entity.cls, m.entity.id)
-        got = held_memo.get(key)
-        if got is None:
-            got = held_memo[key] = gate.held(ancestors(m.entity.cls), m.entity.id)
-        return got
+    held_memo: dict[str, frozenset[int]] = {}  # entity id -> gate.held of its mentions, once per entity of the article
 
     for s in doc.sentences:
         lo, hi = bisect.bisect_left(starts, s.start), bisect.bisect_left(starts, s.end)
-        mentions = [m for m in all_mentions[lo:hi] if m.end <= s.end]
-        named.update(m.entity.id for m in mentions if not m.anaphor)
+        mentions = all_mentions[lo:hi]
+        if mentions:
+            if mentions[-1].end > s.end:  # (a mention running past the sentence's end is not its own)
+                mentions = [m for m in mentions if m.end <= s.end]
+            named.update(m.entity.id for m in mentions if not m.anaphor)
         passing: tuple[list[int] | None, list[int] | None] = (None, None)  # no gate: every pattern, prefiltered
         if gate is not None:
             pieces: set[int] = set()
             for m in mentions:
-                pieces.update(held(m))
+                got = held_memo.get(m.entity.id)
+                if got is None:
+                    got = held_memo[m.entity.id] = gate.held(ancestors(m.entity.cls), m.entity.id)
+                pieces.update(got)
             through = gate.passing_held(gtext[s.start : s.end], pieces)  # rule patterns, then attribution patterns
             if not through:
                 # no rule and no attribution can match: no candidates, no speaker, no facts
-                if len({m.entity.id for m in mentions if not m.anaphor}) >= 2:
+                if len(mentions) >= 2 and len({m.entity.id for m in mentions if not m.anaphor}) >= 2:
                     unmatched.append(s)
                 state.history.extend(mentions)
-                state.prev_hedged = _HedgedLater(pack, unread=(doc, s, mentions))
+                state.previous = (s, mentions)
                 continue
             k = bisect.bisect_left(through, n_rules)
             passing = (through[:k], [i - n_rules for i in through[k:]])
@@ -716,8 +709,8 @@ def extract_document(doc: Document, pack: RulePack, *, all_candidates: bool = Fa
                 found.extend(new)
                 state.facts.extend(new)
         produced.extend(found)
-        if not found and len({m.entity.id for m in mentions if not m.anaphor}) >= 2:
+        if not found and len(mentions) >= 2 and len({m.entity.id for m in mentions if not m.anaphor}) >= 2:
             unmatched.append(s)
         state.history.extend(mentions)
-        state.prev_hedged = _HedgedLater(pack, view.stream)
+        state.previous = view.stream
     return DocResult(doc, tuple(merge_facts(produced)), tuple(sorted(named)), tuple(unmatched))

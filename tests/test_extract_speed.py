@@ -11,7 +11,8 @@ the title numbered before the body's sentences, the value patterns that open wit
 character class, the month-name dates tried only where a month may stand, the token stream
 cut from the document's folded text, the cue words searched from the spaces of the stream,
 the attribute marker looked for only where a form ends the text, the sentences split in
-place at the text's line breaks) are checked against what they replace. No timing is asserted.
+place at the text's line breaks, the date qualifier searched from its last words) are checked
+against what they replace. No timing is asserted.
 """
 
 from __future__ import annotations
@@ -633,3 +634,17 @@ def test_sentences_split_in_place_are_the_sentences_of_the_sliced_lines(pack, mo
     body_start = min(body_start, len(text))
     got = [(s.start, s.end, s.section) for s in split_sentences(text, body_start, pack.cleaning)]
     assert got == _plain_split(text, body_start, pack.cleaning)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(parts=st.lists(st.sampled_from(["sebelum", "akhir", "tahun", "paling", "lambat", "paling lambat", "in", "the", "end",
+                                       "of", "x", "(", " ", "  ", "\n", "-", "mid-", "pada", "di", "é", "2024", ".",
+                                       "kontrak"]), max_size=14))
+def test_a_date_qualifier_found_from_the_last_words_is_the_one_the_regex_finds(pack, parts):
+    v = pack.values
+    text = "".join(parts) + " 2026"
+    start = len(text) - 4
+    head = text[max(0, start - 60) : start]
+    m = v._prefix.search(head)
+    got = v._modifier(text, start)
+    assert got[0] == (start - len(m.group()) if m and head.rstrip().endswith(v._prefix_words) else start)

@@ -97,6 +97,8 @@ class ValueRecognizer:
         self._prefix = re.compile(rf"(?:\b(?:{mod_alt})\s+)+$")
         # what the text before a qualified date ends with, but for white space (_modifier)
         self._prefix_words = tuple(m.rstrip() for m in mods)
+        # the words a qualifier is made of ("sebelum", "akhir", "paling", "lambat")
+        self._prefix_vocabulary = frozenset(w for m in mods for w in m.split())
         M = r"([^\W\d_](?<!\w[^\W\d_])[^\W\d_]{2,9})\.?"  # a word of 3 to 10 letters
         self._date_patterns = [
             (re.compile(r"(\d(?<![\w/]\d)\d{3})-(\d{1,2})-(\d{1,2})(?![\w/])"), "ymd"),
@@ -254,7 +256,17 @@ class ValueRecognizer:
         head = folded[max(0, start - 60) : start]
         if not head.rstrip().endswith(self._prefix_words):
             return start, None, None  # (most dates: "pada 28 November") no match can end here
-        m = self._prefix.search(head)
+        # The qualifier is a run of qualifier words at the end of head: it starts within the last
+        # words that are all qualifier words, or in the word before them (after a "(", say), so
+        # the search starts there instead of trying each of the 60 characters.
+        words = head.split()
+        k = len(words)
+        while k and words[k - 1] in self._prefix_vocabulary:
+            k -= 1
+        pos = len(head)
+        for w in reversed(words[max(k - 1, 0) :]):
+            pos = head.rfind(w, 0, pos)
+        m = self._prefix.search(head, pos)
         if not m:
             return start, None, None
         words = m.group().split()

@@ -474,6 +474,9 @@ def test_dates_tried_at_the_month_sites_are_the_dates_finditer_finds(pack, parts
     v = pack.values
     plain = [(m.span(), m.groups(), form) for rx, form in v._date_patterns for m in rx.finditer(text)]
     assert [(m.span(), m.groups(), form) for m, form in v._date_matches(text)] == plain
+    digit = re.search(r"\d", text)
+    if digit:  # searched from the first digit
+        assert [(m.span(), m.groups(), form) for m, form in v._date_matches(text, digit.start())] == plain
 
 
 def test_a_date_qualifier_is_still_found_after_the_quick_look(pack):

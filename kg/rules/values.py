@@ -159,8 +159,9 @@ class ValueRecognizer:
         # candidates as (start, end, kind rank, lexical, datatype, modifier, period); a Value is
         # made only for the ones kept
         cands: list[tuple] = []
-        if _DIGIT.search(folded):  # dates, percentages and digit numbers all need a digit
-            self._digit_values(folded, cands)
+        digit = _DIGIT.search(folded)
+        if digit:  # dates, percentages and digit numbers all need a digit
+            self._digit_values(folded, cands, digit.start())
         for m in self._numword.finditer(folded):
             n = self.number_words(m.group())
             if n is not None:
@@ -177,39 +178,46 @@ class ValueRecognizer:
         return [Value(_KINDS[rank], a + offset, b + offset, text[a:b], lexical, dtype, modifier, period)
                 for a, b, rank, lexical, dtype, modifier, period in taken]
 
-    def _digit_values(self, folded: str, cands: list[tuple]) -> None:
-        if _FOUR_DIGITS.search(folded):  # every date form has a four-digit year
-            for m, form in self._date_matches(folded):
+    def _digit_values(self, folded: str, cands: list[tuple], first: int = 0) -> None:
+        """The values with digits. `first`: the offset of the first digit, where the patterns
+        that open with a digit start searching (their look-behinds still see the text before)."""
+        if _FOUR_DIGITS.search(folded, first):  # every date form has a four-digit year
+            for m, form in self._date_matches(folded, first):
                 v = self._date(m, form, folded)
                 if v:
                     cands.append(v)
-        for m in self._percent.finditer(folded):
+        for m in self._percent.finditer(folded, first):
             cands.append((m.start(), m.end(), _PERCENT, m.group(1).replace(",", "."), "decimal", None, None))
-        for m in _INTEGER.finditer(folded):
+        for m in _INTEGER.finditer(folded, first):
             digits = m.group().replace(".", "").replace(",", "")
             cands.append((m.start(), m.end(), _NUMBER, str(int(digits)), "integer", None, None))
         # a decimal: one or two digits after the separator ("1,5 kali lipat", "2.5 times"); three are thousands
-        for m in _DECIMAL.finditer(folded):
+        for m in _DECIMAL.finditer(folded, first):
             cands.append((m.start(), m.end(), _NUMBER, f"{int(m.group(1))}.{m.group(2)}", "decimal", None, None))
 
-    def _date_matches(self, folded: str):
-        """(match, form) of each date pattern in turn, its matches as `finditer` finds them.
+    def _date_matches(self, folded: str, first: int = 0):
+        """(match, form) of each date pattern in turn, its matches as `finditer` finds them
+        (`first`: no digit comes before this offset).
 
         The two forms that open with a month name ("Mei 2024", "May 5, 2024") are not searched
         from every letter of the sentence, which costs the regex engine a try at each: they are
         tried only where `_MONTH_SITE` finds a word of 3 to 10 letters at a word start followed
         by white space and a digit, as each of their matches is. Their matches cannot overlap
         (one holds letters only in its first word), so the matches at those places are the
-        matches `finditer` finds. (tests/test_extract_speed.py compares the two.)"""
+        matches `finditer` finds. (tests/test_extract_speed.py compares the two.) The forms that
+        open with a digit are searched from the first digit; a place for a month name is at most
+        a word (10 letters and a ".") and white space before a digit, and the non-word character
+        before it is where `_MONTH_SITE` matches."""
         sites = None
         for rx, form in self._date_patterns:
             if form not in _MONTH_FIRST:
                 if form != "ymd" or "-" in folded:  # (ymd: "2024-09-10")
-                    for m in rx.finditer(folded):
+                    for m in rx.finditer(folded, first):
                         yield m, form
                 continue
             if sites is None:
-                sites = [0, *(m.end() for m in _MONTH_SITE.finditer(folded))]
+                space = len(folded[:first]) - len(folded[:first].rstrip())
+                sites = [0, *(m.end() for m in _MONTH_SITE.finditer(folded, max(0, first - space - 12)))]
             for q in sites:
                 m = rx.match(folded, q)  # (its look-behind sees the text before q)
                 if m is not None:

@@ -9,7 +9,8 @@ around the match. Facts with the same key in one document merge, keeping all evi
 A sentence where no rule or attribution pattern can match (most sentences of an article)
 is told apart from its folded text and its mentions alone (SentenceGate,
 kg/rules/prefilter.py) and skipped before its values and token stream are made; the output
-is the same as reading it in full.
+is the same as reading it in full. In a sentence it lets through, only the patterns it
+lets through are run.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Iterable, NamedTuple
 from . import timebound
 from .documents import COMMENT, Document, Sentence
 from .rules.gazetteer import Mention
-from .rules.pack import FactTemplate, Ref, Rule, RulePack
+from .rules.pack import FactTemplate, Ref, Rule, RulePack, cue_search
 from .rules.pattern import PLACEHOLDER_INDEX, placeholder
 from .rules.prefilter import Prefilter, SentenceGate, gate_text
 from .rules.text import TOKEN, fold, tokens
@@ -73,7 +74,10 @@ class Fact(NamedTuple):
     evidence: tuple[Evidence, ...] = ()
 
     def qualifier(self, prop: str) -> Term | None:
-        return next((t for p, t in self.qualifiers if p == prop), None)
+        for p, t in self.qualifiers:
+            if p == prop:
+                return t
+        return None
 
     @property
     def date(self) -> str | None:
@@ -123,7 +127,19 @@ class _DocState:
     facts: list[Fact] = field(default_factory=list)
     history: list[Mention] = field(default_factory=list)  # entity mentions of earlier sentences
     statement_date: Value | None = None
-    prev_hedged: bool | _HedgedLater = False  # the previous sentence has a hedge cue (lazy when the gate skipped it)
+    # the previous sentence, for its hedge cue, told only when asked (`prev_hedged`: by the next
+    # sentence's modality, rarely): its stream, or (sentence, mentions) of one the gate skipped
+    previous: str | tuple[Sentence, list[Mention]] | None = None
+
+    def prev_hedged(self, doc: Document, pack: RulePack) -> bool:
+        """Whether the previous sentence has a hedge cue (a skipped one's stream is built now)."""
+        prev = self.previous
+        if prev is None:
+            return False
+        if isinstance(prev, tuple):
+            prev = self.previous = _view(doc, prev[0], prev[1], pack).stream
+        hedge = _cue_searches(pack).get("hedge")
+        return bool(hedge and hedge(prev))
 
 
 def _view(doc: Document, s: Sentence, mentions: list[Mention], pack: RulePack, ancestors=None,
@@ -164,7 +180,7 @@ def _view(doc: Document, s: Sentence, mentions: list[Mention], pack: RulePack, a
                 toks.append(t)
                 spans.append((a + ts, a + te))
 
-    markers = pack.cues.get("attribute_marker")
+    markers = _markers(pack)
     last = len(chosen) - 1
     for i, m in enumerate(chosen):
         mention = isinstance(m, Mention)
@@ -206,14 +222,30 @@ def _token_text(doc: Document, folded: str) -> str | None:
 _POSSESSIVE = re.compile(r"['’]s\s+")
 
 
+def _markers(pack: RulePack) -> tuple[re.Pattern, tuple[str, ...]] | None:
+    """The attribute-marker cue ("buatan", "made in") and the ends of its forms, made once
+    per pack: the cue regex, "(?:^|\\s)(?:form|...)\\s*$", can only match text whose end,
+    but for white space, is a form's end, a test much quicker than the regex."""
+    rx = pack.cues.get("attribute_marker")
+    hit = pack.__dict__.get("_markers")
+    if hit is None or hit[0] is not rx:
+        ends = tuple(f.rstrip() for f in pack.lexicons.get("attribute_marker", {}))
+        hit = pack.__dict__["_markers"] = (rx, None if rx is None else (rx, ends))
+    return hit[1]
+
+
 def _is_modifier(text: str, m: Mention, nxt, markers, pack: RulePack, ancestors=None) -> bool:
-    """A country named only as a qualifier: "India's DRDO", "pesawat buatan Rusia"."""
+    """A country named only as a qualifier: "India's DRDO", "pesawat buatan Rusia".
+    `markers`: `_markers(pack)`."""
     if "Country" not in (ancestors or pack.ancestors)(m.entity.cls):
         return False
     poss = _POSSESSIVE.match(text, m.end)
     if poss and isinstance(nxt, Mention) and poss.end() == nxt.start:
         return True
-    return markers is not None and bool(markers.search(fold(text[max(0, m.start - 30) : m.start])))
+    if markers is None:
+        return False
+    before = fold(text[max(0, m.start - 30) : m.start])
+    return before.rstrip().endswith(markers[1]) and bool(markers[0].search(before))
 
 
 def _slot_values(view: _SentenceView, rule: Rule, m, pack: RulePack, compiled) -> dict:
@@ -242,16 +274,28 @@ def _patterns(pack: RulePack, rules: list[Rule]) -> tuple[list[tuple[Rule, objec
     return cache[key][1], cache[key][2]
 
 
-def _candidates(view: _SentenceView, pack: RulePack, rules: list[Rule]) -> list[_Candidate]:
-    # a time limit per sentence (kg/timebound.py): a pattern that backtracks catastrophically
-    # stops with an error naming its rule instead of hanging the build
-    return timebound.bounded_per_sentence(_match_rules, view, pack, rules)
+def _match_sentence(view: _SentenceView, pack: RulePack, state: _DocState,
+                    passing: tuple[list[int] | None, list[int] | None]) -> tuple[Mention | None, list[_Candidate]]:
+    """The speaker (attributions) and the rule candidates of a sentence, under one time limit
+    (kg/timebound.py): a pattern that backtracks catastrophically stops with an error naming
+    its rule instead of hanging the build. `passing`: the indexes of the rule patterns and of
+    the attribution patterns the gate lets through (None: all, prefiltered on the stream);
+    a pattern the gate rules out would find no candidate, and a group with none is not run."""
+    return timebound.bounded_per_sentence(_match_groups, view, pack, state, passing)
 
 
-def _match_rules(view: _SentenceView, pack: RulePack, rules: list[Rule]) -> list[_Candidate]:
+def _match_groups(view: _SentenceView, pack: RulePack, state: _DocState, passing) -> tuple[Mention | None, list[_Candidate]]:
+    rules, attributions = passing
+    speaker = _speaker(view, pack, state, attributions) if attributions != [] else None
+    return speaker, _candidates(view, pack, pack.rules, rules) if rules != [] else []
+
+
+def _candidates(view: _SentenceView, pack: RulePack, rules: list[Rule], which: list[int] | None = None) -> list[_Candidate]:
+    """The matches of the rules' patterns: of those numbered in `which`, or (None) of those
+    the prefilter finds the required words of in the stream."""
     cands: list[_Candidate] = []
     pairs, prefilter = _patterns(pack, rules)
-    for i in prefilter.candidates(view.stream):  # only patterns whose required words occur
+    for i in prefilter.candidates(view.stream) if which is None else which:
         rule, compiled = pairs[i]
         timebound.current = rule.id  # named if the time limit passes (kg/timebound.py)
         for m in compiled.regex.finditer(view.stream):
@@ -278,9 +322,20 @@ def _resolve(cands: list[_Candidate], all_candidates: bool = False) -> list[_Can
     return sorted(kept, key=lambda c: (c.first, c.rule.order))
 
 
+_ENTITY_TERMS: dict[str, Term] = {}
+
+
+def _entity_term(eid: str) -> Term:
+    """The one Term of an entity: facts share it (smaller results, pickled once per article)."""
+    t = _ENTITY_TERMS.get(eid)
+    if t is None:
+        t = _ENTITY_TERMS[eid] = Term("entity", eid)
+    return t
+
+
 def _term(x) -> Term:
     if isinstance(x, Mention):
-        return Term("entity", x.entity.id)
+        return _entity_term(x.entity.id)
     if isinstance(x, Value):
         return Term("literal", x.lexical, x.datatype)
     if isinstance(x, bool):
@@ -317,7 +372,7 @@ class _Filler:
                     out.append(c)
             return out
         if ref.kind == "entity":
-            return [Term("entity", ref.name)]
+            return [_entity_term(ref.name)]
         if ref.kind == "iri":
             return [Term("iri", ref.name)]
         if ref.kind == "value":
@@ -345,7 +400,7 @@ class _Filler:
             earlier = [m for m in self.view.items if isinstance(m, Mention) and m.end <= start and id(m) not in bound]
             for m in reversed([*self.state.history, *earlier]):
                 if ref.name in self.pack.ancestors(m.entity.cls):
-                    return [Term("entity", m.entity.id)]
+                    return [_entity_term(m.entity.id)]
             return self.refs(ref.default)
         raise AssertionError(ref.kind)  # pragma: no cover - the loader admits no other kind
 
@@ -357,7 +412,7 @@ class _Filler:
         if ent is None or not ent.country:
             return v
         if up == "owner" or {"GovernmentBody", "Person"} & set(self.pack.ancestors(ent.cls)):
-            return Term("entity", ent.country)
+            return _entity_term(ent.country)
         return v
 
     def _quantity(self, item) -> Value | None:
@@ -377,60 +432,62 @@ class _Filler:
 
     def facts(self, template: FactTemplate, speaker: Mention | None) -> list[Fact]:
         out = []
-        rule, view = self.cand.rule, self.view
+        cand, view = self.cand, self.view
+        rule = cand.rule
         subjects, preds, objects = (self.refs(template.subject), self.refs(template.predicate), self.refs(template.object))
         quals = [(p, self.refs(r)) for p, r in template.qualifiers]
-        used = {id(v) for vals in self.cand.slots.values() for v in vals}
         qualifier_refs = dict(template.qualifiers)
-        date_values = list(self.refs(qualifier_refs["kg:date"])) if "kg:date" in qualifier_refs else []
+        date_values = next((list(vals) for p, vals in reversed(quals) if p == "kg:date"), [])  # as qualifier_refs["kg:date"]
         if not date_values and template.date_from_sentence:
+            used = {id(v) for vals in cand.slots.values() for v in vals}
             free = [v for v in view.items if isinstance(v, Value) and v.kind == "Date" and id(v) not in used]
             date_values = free if len(free) == 1 else []
         status = next(iter(self.refs(template.status)), None)
         status = status.value if isinstance(status, Term) else status
-        start, end = view.spans[self.cand.first][0], view.spans[self.cand.last][1]
+        start, end = view.spans[cand.first][0], view.spans[cand.last][1]
         s = view.sentence
-        ev = Evidence(self.doc.slug, self.doc.path, s.index, start, end, s.text, rule.id, s.section)
+        ev = (Evidence(self.doc.slug, self.doc.path, s.index, start, end, s.text, rule.id, s.section),)
         modality, cue = self.modality(template)
         combos = itertools.product(subjects, preds, objects)
         if template.subject.kind == template.object.kind == "slot" and template.subject.name == template.object.name:
             combos = ((a, p, b) for (a, b) in itertools.combinations(subjects, 2) for p in preds)  # every pair once
+        quantities = [(prop, ref) for prop, ref in template.qualifiers if ref.kind == "quantity_of"]
+        object_slots = self._object_slots(template)
+        plain_q = date_q = None  # the qualifiers every fact of the template has: made at the first
         for subj, pred, obj in combos:
             raw_obj = obj
             subj, pred, obj = _term(subj) if not isinstance(subj, Term) else subj, pred, _term(obj) if not isinstance(obj, Term) else obj
             pred = pred if isinstance(pred, Term) else _term(pred)
             if subj.kind not in ("entity",) or pred.kind != "iri" or subj == obj:
                 continue
-            q: list[tuple[str, Term]] = []
-            for prop, vals in quals:
-                if prop == "kg:date":
-                    continue
-                for v in vals:
-                    q.append((prop, v if isinstance(v, Term) else _term(v)))
-            for prop, ref in template.qualifiers:
-                if ref.kind == "quantity_of":
-                    items = self.cand.slots.get(ref.name, [])
-                    item = raw_obj if ref.name in self._object_slots(template) else (items[0] if len(items) == 1 else None)
-                    n = self._quantity(item)
-                    if n is not None:
-                        q.append((prop, _term(n)))
-            for v in date_values[:1]:
-                q.append(("kg:date", _term(v)))
-                q.append(("kg:dateText", Term("literal", v.surface, "string")))
-                if v.modifier and "kg:dateModifier" not in qualifier_refs:
-                    q.append(("kg:dateModifier", Term("literal", v.modifier, "string")))
-                if v.period:
-                    q.append(("kg:datePeriod", Term("literal", v.period, "string")))
+            if plain_q is None:
+                plain_q = [(prop, v if isinstance(v, Term) else _term(v)) for prop, vals in quals if prop != "kg:date" for v in vals]
+                date_q = []
+                for v in date_values[:1]:
+                    date_q.append(("kg:date", _term(v)))
+                    date_q.append(("kg:dateText", Term("literal", v.surface, "string")))
+                    if v.modifier and "kg:dateModifier" not in qualifier_refs:
+                        date_q.append(("kg:dateModifier", Term("literal", v.modifier, "string")))
+                    if v.period:
+                        date_q.append(("kg:datePeriod", Term("literal", v.period, "string")))
+            q: list[tuple[str, Term]] = [*plain_q]
+            for prop, ref in quantities:
+                items = cand.slots.get(ref.name, [])
+                item = raw_obj if ref.name in object_slots else (items[0] if len(items) == 1 else None)
+                n = self._quantity(item)
+                if n is not None:
+                    q.append((prop, _term(n)))
+            q += date_q
             if template.orient_by_origin:
                 subj, q = self._orient(subj, obj, q)
             m, c = modality, cue
             if speaker is not None and template.attributable and speaker.entity.id != subj.value:
-                q.append(("kg:speaker", Term("entity", speaker.entity.id)))
+                q.append(("kg:speaker", _entity_term(speaker.entity.id)))
                 if m == "asserted":
                     m, c = "reported", c or speaker.surface
             if m == "reported" and self.state.statement_date is not None:
                 q.append(("kg:statedOn", _term(self.state.statement_date)))
-            out.append(Fact(subj, pred.value, obj, m, template.type, status, c, tuple(sorted(set(q))), (ev,)))
+            out.append(Fact(subj, pred.value, obj, m, template.type, status, c, tuple(sorted(set(q))), ev))
         return out
 
     def _orient(self, subj: Term, item: Term, q: list) -> tuple[Term, list]:
@@ -464,18 +521,19 @@ class _Filler:
         if explicit:
             return explicit, None
         b = None
+        cues = _cue_searches(self.pack)
         for name in ("negation", "hedge", "plan"):
-            rx = self.pack.cues.get(name)
-            if rx is None:
+            search = cues.get(name)
+            if search is None:
                 continue
             lo = max(0, cand.first - CUE_WINDOW_BEFORE[name])
             if b is None:  # the end of the match's last token
                 b = view.starts[cand.last] + len(view.stream.split(" ")[cand.last]) + 1
             a = view.starts[lo]
-            m = rx.search(view.stream, max(a - 1, 0), b)
+            m = search(view.stream, max(a - 1, 0), b)
             if m:
                 return {"negation": "negated", "hedge": "speculated", "plan": "planned"}[name], m.group().strip()
-        if _starts_with(view, self.pack.cues.get("anaphor_start")) and self.state.prev_hedged:
+        if _starts_with(view, self.pack.cues.get("anaphor_start")) and self.state.prev_hedged(self.doc, self.pack):
             return "speculated", "anaphor of a hedged sentence"
         return "asserted", None
 
@@ -489,25 +547,15 @@ def _starts_with(view: _SentenceView, rx) -> bool:
     return bool(rx.match(" " + stream))
 
 
-class _HedgedLater:
-    """Whether a sentence the gate skipped has a hedge cue: its stream is built only when asked
-    (the next sentence's modality asks, rarely)."""
-
-    def __init__(self, doc: Document, s: Sentence, mentions: list[Mention], pack: RulePack):
-        self.args: tuple | None = (doc, s, mentions, pack)
-        self.value = False
-
-    def __bool__(self) -> bool:
-        if self.args is not None:
-            doc, s, mentions, pack = self.args
-            hedge = pack.cues.get("hedge")
-            self.value = bool(hedge and hedge.search(_view(doc, s, mentions, pack).stream))
-            self.args = None
-        return self.value
+def _cue_searches(pack: RulePack) -> dict:
+    """The pack's cue regexes as quicker searches (kg/rules/pack.py cue_search), made once per pack."""
+    hit = pack.__dict__.get("_cue_searches")
+    if hit is None or hit[0] is not pack.cues:
+        hit = pack.__dict__["_cue_searches"] = (pack.cues, {k: cue_search(rx) for k, rx in pack.cues.items() if rx is not None})
+    return hit[1]
 
 
 RULES, ATTRIBUTIONS = 0, 1  # the gate's groups
-BOTH = frozenset((RULES, ATTRIBUTIONS))
 
 
 def _gate(pack: RulePack) -> SentenceGate:
@@ -524,8 +572,8 @@ def _gate(pack: RulePack) -> SentenceGate:
     return hit[2]
 
 
-def _speaker(view: _SentenceView, pack: RulePack, state: _DocState) -> Mention | None:
-    for cand in _candidates(view, pack, pack.attributions):
+def _speaker(view: _SentenceView, pack: RulePack, state: _DocState, which: list[int] | None = None) -> Mention | None:
+    for cand in _candidates(view, pack, pack.attributions, which):
         speakers = [v for v in cand.slots.get("speaker", []) if isinstance(v, Mention)]
         dates = [v for v in cand.slots.get("date", []) if isinstance(v, Value)]
         if dates:
@@ -541,10 +589,14 @@ def merge_facts(facts: Iterable[Fact]) -> list[Fact]:
     # thousands of times must cost linear time, not re-sort the evidence at every repeat.
     merged: dict[tuple, list] = {}  # key -> [first fact, status, type, cue, quals, props, evidence, n]
     for f in facts:
-        acc = merged.get(f.key)
-        if acc is None:
-            merged[f.key] = [f, f.status, f.type, f.cue, set(f.qualifiers), {p for p, _ in f.qualifiers}, set(f.evidence), 1]
+        key = f.key
+        acc = merged.get(key)
+        if acc is None:  # (most facts are read once: their sets are made when a second one comes)
+            merged[key] = [f, f.status, f.type, f.cue, None, None, None, 1]
             continue
+        if acc[4] is None:
+            first = acc[0]
+            acc[4], acc[5], acc[6] = set(first.qualifiers), {p for p, _ in first.qualifiers}, set(first.evidence)
         acc[1] = max((s for s in (acc[1], f.status) if s), key=STATUS_RANK.index, default=None)
         acc[2], acc[3] = acc[2] or f.type, acc[3] or f.cue
         new = [(p, t) for p, t in f.qualifiers if p not in acc[5] or p in ("kg:speaker",)]
@@ -610,7 +662,7 @@ def extract_document(doc: Document, pack: RulePack, *, all_candidates: bool = Fa
     if gate is not None and gate.always:
         gate = None
     gtext = gate_text(folded) if gate is not None else ""
-    hedge = pack.cues.get("hedge")
+    n_rules = len(_patterns(pack, pack.rules)[0])  # the gate numbers the rule patterns first
     tok_text = _token_text(doc, folded)
     memo: dict[str, tuple[str, ...]] = {}
 
@@ -620,46 +672,45 @@ def extract_document(doc: Document, pack: RulePack, *, all_candidates: bool = Fa
             got = memo[cls] = pack.ancestors(cls)
         return got
 
-    held_memo: dict[tuple[str, str], frozenset[int]] = {}
-
-    def held(m: Mention) -> frozenset[int]:  # gate.held of a mention's entity, once per entity of the article
-        key = (m.entity.cls, m.entity.id)
-        got = held_memo.get(key)
-        if got is None:
-            got = held_memo[key] = gate.held(ancestors(m.entity.cls), m.entity.id)
-        return got
+    held_memo: dict[str, frozenset[int]] = {}  # entity id -> gate.held of its mentions, once per entity of the article
 
     for s in doc.sentences:
         lo, hi = bisect.bisect_left(starts, s.start), bisect.bisect_left(starts, s.end)
-        mentions = [m for m in all_mentions[lo:hi] if m.end <= s.end]
-        named.update(m.entity.id for m in mentions if not m.anaphor)
+        mentions = all_mentions[lo:hi]
+        if mentions:
+            if mentions[-1].end > s.end:  # (a mention running past the sentence's end is not its own)
+                mentions = [m for m in mentions if m.end <= s.end]
+            named.update(m.entity.id for m in mentions if not m.anaphor)
+        passing: tuple[list[int] | None, list[int] | None] = (None, None)  # no gate: every pattern, prefiltered
         if gate is not None:
             pieces: set[int] = set()
             for m in mentions:
-                pieces.update(held(m))
-            groups = gate.matching_held(gtext[s.start : s.end], pieces)
-        else:
-            groups = BOTH
-        if not groups:
-            # no rule and no attribution can match: no candidates, no speaker, no facts
-            if len({m.entity.id for m in mentions if not m.anaphor}) >= 2:
-                unmatched.append(s)
-            state.history.extend(mentions)
-            state.prev_hedged = _HedgedLater(doc, s, mentions, pack)
-            continue
+                got = held_memo.get(m.entity.id)
+                if got is None:
+                    got = held_memo[m.entity.id] = gate.held(ancestors(m.entity.cls), m.entity.id)
+                pieces.update(got)
+            through = gate.passing_held(gtext[s.start : s.end], pieces)  # rule patterns, then attribution patterns
+            if not through:
+                # no rule and no attribution can match: no candidates, no speaker, no facts
+                if len(mentions) >= 2 and len({m.entity.id for m in mentions if not m.anaphor}) >= 2:
+                    unmatched.append(s)
+                state.history.extend(mentions)
+                state.previous = (s, mentions)
+                continue
+            k = bisect.bisect_left(through, n_rules)
+            passing = (through[:k], [i - n_rules for i in through[k:]])
         view = _view(doc, s, mentions, pack, ancestors, tok_text)
-        # a group the gate rules out would find no candidate: its patterns are not run
-        speaker = _speaker(view, pack, state) if ATTRIBUTIONS in groups else None
+        speaker, cands = _match_sentence(view, pack, state, passing)
         found: list[Fact] = []
-        for cand in _resolve(_candidates(view, pack, pack.rules) if RULES in groups else [], all_candidates):
+        for cand in _resolve(cands, all_candidates):
             filler = _Filler(doc, view, pack, state, cand)
             for template in cand.rule.facts:
                 new = filler.facts(template, speaker)
                 found.extend(new)
                 state.facts.extend(new)
         produced.extend(found)
-        if not found and len({m.entity.id for m in mentions if not m.anaphor}) >= 2:
+        if not found and len(mentions) >= 2 and len({m.entity.id for m in mentions if not m.anaphor}) >= 2:
             unmatched.append(s)
         state.history.extend(mentions)
-        state.prev_hedged = bool(hedge and hedge.search(view.stream))
+        state.previous = view.stream
     return DocResult(doc, tuple(merge_facts(produced)), tuple(sorted(named)), tuple(unmatched))

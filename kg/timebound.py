@@ -65,10 +65,23 @@ class RuleTimeoutError(KGError):
 
 def bounded_per_sentence(match, view, *args):
     """``match(view, *args)`` (all rules over one sentence) under RULE_SECONDS_PER_SENTENCE;
-    past it, RuleTimeoutError names the rule that was running."""
+    past it, RuleTimeoutError names the rule that was running.
+
+    Inside a `handler` block (an article), in the main thread and with no other deadline
+    running, the timer is armed and disarmed here directly: the same bound as a `deadline`
+    block, without its context-manager machinery (a generator, its frames and enum
+    conversions) on each of an article's many sentences."""
     global current
     seconds = RULE_SECONDS_PER_SENTENCE
     try:
+        if _handler_depth and not _active and seconds and seconds > 0 and threading.get_ident() == threading.main_thread().ident:
+            _active.append(time.monotonic() + seconds)  # as `deadline` does: an inner block never outlasts it
+            signal.setitimer(signal.ITIMER_REAL, seconds)
+            try:
+                return match(view, *args)
+            finally:
+                _active.pop()
+                signal.setitimer(signal.ITIMER_REAL, 0)
         with deadline(seconds):
             return match(view, *args)
     except DeadlineExceeded as e:

@@ -5,10 +5,14 @@ before its token stream is built when no rule or attribution pattern can match i
 hedge cue of a skipped sentence is read only when the next sentence asks for it. These tests
 compare gated and ungated extraction on the example articles and on generated variants of
 their sentences, and check that the gate does skip what it should. The smaller shortcuts
-(the alarm handler installed once per article, the boilerplate line test, the last word
-before a full stop, remembered month typos, the title numbered before the body's sentences,
-the value patterns that open with a character class, the token stream cut from the
-document's folded text) are checked against what they replace. No timing is asserted.
+(the alarm handler installed once per article, the plain front matter read without the YAML
+loader, the boilerplate line test, the last word before a full stop, remembered month typos,
+the title numbered before the body's sentences, the value patterns that open with a
+character class, the month-name dates tried only where a month may stand, the token stream
+cut from the document's folded text, the cue words searched from the spaces of the stream,
+the attribute marker looked for only where a form ends the text, the sentences split in
+place at the text's line breaks, the date qualifier searched from its last words) are checked
+against what they replace. No timing is asserted.
 """
 
 from __future__ import annotations
@@ -269,9 +273,9 @@ def test_only_the_rules_or_only_the_attributions_that_may_match_are_run(corner_p
     ran: list[tuple[int, str]] = []
     real = X._candidates
 
-    def recording(view, pack, rules):
+    def recording(view, pack, rules, *which):
         ran.append((view.sentence.index, "rules" if rules is pack.rules else "attributions"))
-        return real(view, pack, rules)
+        return real(view, pack, rules, *which)
 
     monkeypatch.setattr(X, "_candidates", recording)
     doc = _doc("Rusia kata. Rusia menandatangani kontrak dengan HAL. HAL said on Monday that Rusia signed with Rosoboronexport.", corner_pack)
@@ -462,6 +466,19 @@ def test_value_patterns_match_as_their_plain_forms(pack, parts):
         [(m.span(), m.groups()) for m in plain.finditer(text)]
 
 
+@settings(max_examples=2000, deadline=None)
+@given(parts=st.lists(st.sampled_from(_VALUE_PARTS + ["mei ", "Mei. ", "Februari", "march.", "  ", "\t", "10,", ", ", "x1",
+                                                      "dua", "septembers", "é"]), max_size=16))
+def test_dates_tried_at_the_month_sites_are_the_dates_finditer_finds(pack, parts):
+    text = "".join(parts)
+    v = pack.values
+    plain = [(m.span(), m.groups(), form) for rx, form in v._date_patterns for m in rx.finditer(text)]
+    assert [(m.span(), m.groups(), form) for m, form in v._date_matches(text)] == plain
+    digit = re.search(r"\d", text)
+    if digit:  # searched from the first digit
+        assert [(m.span(), m.groups(), form) for m, form in v._date_matches(text, digit.start())] == plain
+
+
 def test_a_date_qualifier_is_still_found_after_the_quick_look(pack):
     got = [(v.lexical, v.modifier, v.period, v.surface) for v in pack.values.find("dikirim sebelum akhir tahun 2026.")]
     assert got == [("2026", "before", "end of", "sebelum akhir tahun 2026")]
@@ -485,3 +502,152 @@ def test_a_stream_from_the_folded_document_is_the_stream_from_its_slices(pack, c
             ms = [m for m in mentions if s.start <= m.start and m.end <= s.end]
             plain, fast = X._view(doc, s, ms, p), X._view(doc, s, ms, p, None, tok_text)
             assert (fast.stream, fast.starts, fast.spans, fast.items) == (plain.stream, plain.starts, plain.spans, plain.items)
+
+
+# --- the plain front matter read without the YAML loader ----------------------------------------
+
+_FRONT_KEYS = ["title", "date", "language", "url", "publisher", "yes", "null", "On", "x_1", "_k", "2a", "a b", "<<", "-"]
+_FRONT_SEPS = [":", ": ", ":  ", ":\t", " :", "::", ": ", ":"]
+_FRONT_VALUES = ["'", "''", '"', "\\", "a", "Bench News", "2019-04-10", "2019-13-45", "2019-04-10 10:00:00", "1_000",
+                 "0x_", "0x1F", "1:30", "1.5", ".inf", "yes", "no", "~", "null", "#", " #x", "x#y", ": ", ":", "\x85",
+                 "\u2028", "\ufeff", "\x9f", "é", "-", "- ", "[", "]", "{", ",", "!tag ", "&a ", "*a", "|", ">", "%",
+                 "@", "`", "?", " ", "\t", "https://x.id/a?b=1", "it's", "=", "<<"]
+
+
+def _front_outcome(read, block):
+    try:
+        got = read(block)
+    except Exception as e:  # noqa: BLE001 - the same kind of failure is the point
+        return ("raises", type(e).__name__, str(e))
+    return None if got is None else ("reads", repr(got), repr([type(v) for v in got.values()]))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(lines=st.lists(st.tuples(st.sampled_from(_FRONT_KEYS), st.sampled_from(_FRONT_SEPS),
+                                st.lists(st.sampled_from(_FRONT_VALUES), max_size=4)), max_size=5),
+       blank=st.booleans())
+def test_a_plain_front_matter_reads_as_the_yaml_loader_reads_it(lines, blank):
+    import yaml
+
+    from kg.documents import _simple_front_matter
+
+    block = "".join(f"{k}{sep}{''.join(v)}\n" + ("\n" if blank else "") for k, sep, v in lines)
+    fast = _front_outcome(_simple_front_matter, block)
+    if fast is not None:  # None: not the plain shape, the loader reads it
+        assert fast == _front_outcome(lambda b: yaml.safe_load(b) or {}, block)
+
+
+def test_the_usual_front_matter_takes_the_quick_path():
+    from kg.documents import _simple_front_matter
+
+    block = "title: 'Rusia dan India: kontrak #1, ''baru'''\ndate: 2024-09-10\nlanguage: id\npublisher: Bench News\n"
+    got = _simple_front_matter(block)
+    assert got is not None and got == {"title": "Rusia dan India: kontrak #1, 'baru'", "date": __import__("datetime").date(2024, 9, 10),
+                                       "language": "id", "publisher": "Bench News"}
+
+
+# --- cue words searched from the spaces of the stream -------------------------------------------
+
+
+@settings(max_examples=1000, deadline=None)
+@given(tokens=st.lists(st.sampled_from(["tidak", "belum", "may", "kemungkinan", "besar", "is", "expected", "to", "x",
+                                        "«Country,Entity|Russia#0»", "tak", "takut", ",", ""]), max_size=12),
+       pos=st.integers(0, 80), span=st.integers(0, 80))
+def test_a_cue_search_finds_what_the_cue_regex_finds(pack, tokens, pos, span):
+    from kg.rules.pack import cue_search
+
+    stream = " ".join(tokens) + " "
+    for name in ("negation", "hedge", "plan", "anaphor_start"):
+        rx = pack.cues[name]
+        got, want = cue_search(rx)(stream, pos, pos + span), rx.search(stream, pos, pos + span)
+        assert (got and (got.span(), got.group())) == (want and (want.span(), want.group()))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(parts=st.lists(st.sampled_from(["buatan", "made in", "made", " ", "  ", "\n", "\u00a0", "x", "pabrikan", "asal",
+                                       "produsen.", "rancangan ", "-", "designed"]), max_size=8))
+def test_an_attribute_marker_is_only_found_where_the_text_ends_with_a_form(pack, parts):
+    rx, ends = X._markers(pack)
+    before = "".join(parts)
+    assert not rx.search(before) or before.rstrip().endswith(ends)
+
+
+# --- sentence splitting over line offsets ---------------------------------------------------------
+
+
+def _plain_split(text: str, body_start: int, cleaning: Cleaning, comments_from=None) -> list[tuple]:
+    """split_sentences as first written: lines found by a regex, each line sliced out and split
+    on its own (kg/documents.py now splits the text at its line breaks and searches the lines
+    in place); (start, end, section) of each sentence."""
+    from kg import documents as D
+
+    cc, section, lines = cleaning.compiled(), D.BODY, []
+    for m in re.finditer(r"[^\n]*(?:\n|$)", text[body_start:]):
+        s, e = body_start + m.start(), body_start + m.end()
+        if s == e:
+            break
+        e -= text[e - 1 : e] == "\n"
+        line = text[s:e].strip()
+        if not line:
+            continue
+        if comments_from is not None and s >= comments_from and section == D.BODY:
+            section = D.COMMENT
+        if section == D.BODY and cc.start and cc.starts(line):
+            section = D.COMMENT
+        elif section == D.COMMENT and cc.end and cc.ends(line):
+            section = "after"
+        elif not (section == "after" or (cc.drop and cc.drops(line))):
+            if lines and lines[-1][2] == section and not text[lines[-1][0]:lines[-1][1]].rstrip().endswith(D._FINAL_PUNCT):
+                first = re.match(r"\W*(\w+)", text[s:e])
+                if first and first.group(1).lower() in cc.continuation:
+                    lines[-1][1] = e
+                    continue
+            lines.append([s, e, section])
+    out = []
+    for ls, le, sec in lines:
+        chunk, cut, cuts = text[ls:le], 0, []
+        for m in D._SENT_END.finditer(chunk):
+            word = D._LAST_WORD.search(chunk, max(cut, m.start() - 64), m.start())
+            word = word and word.group(1)
+            if not (word and (word.lower() in cc.abbreviations or len(word) == 1 and word.isupper())):
+                cuts.append((ls + cut, ls + m.end()))
+                cut = m.end()
+        for a, b in [*cuts, (ls + cut, le)]:
+            for s, e in D._bounded(text, a, b):
+                seg = text[s:e]
+                s += len(seg) - len(seg.lstrip())
+                md = D._MD_PREFIX.match(text[s:e])
+                s += md.end() if md else 0
+                e = s + len(text[s:e].rstrip())
+                if any(ch.isalnum() for ch in text[s:e]):
+                    out.append((s, e, sec))
+    return out
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(st.sampled_from(["Rusia", " ", "  ", "\n", "\n\n", ".", ". ", "Dr. ", "A. ", "Khususnya", "yaitu",
+                                       "BACA JUGA: x", "2 Comments", "Leave a Reply", "# ", "> ", "- ", "1. ", "_", "é",
+                                       "\u00a0", "?", "\"", "(Foto: x)", "India", "2024", "x" * 30]), max_size=20),
+       body_start=st.integers(0, 5))
+def test_sentences_split_in_place_are_the_sentences_of_the_sliced_lines(pack, monkeypatch, parts, body_start):
+    from kg import documents as D
+
+    monkeypatch.setattr(D, "MAX_SENTENCE_CHARS", 24)  # long sentences cut too
+    text = "".join(parts)
+    body_start = min(body_start, len(text))
+    got = [(s.start, s.end, s.section) for s in split_sentences(text, body_start, pack.cleaning)]
+    assert got == _plain_split(text, body_start, pack.cleaning)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(parts=st.lists(st.sampled_from(["sebelum", "akhir", "tahun", "paling", "lambat", "paling lambat", "in", "the", "end",
+                                       "of", "x", "(", " ", "  ", "\n", "-", "mid-", "pada", "di", "é", "2024", ".",
+                                       "kontrak"]), max_size=14))
+def test_a_date_qualifier_found_from_the_last_words_is_the_one_the_regex_finds(pack, parts):
+    v = pack.values
+    text = "".join(parts) + " 2026"
+    start = len(text) - 4
+    head = text[max(0, start - 60) : start]
+    m = v._prefix.search(head)
+    got = v._modifier(text, start)
+    assert got[0] == (start - len(m.group()) if m and head.rstrip().endswith(v._prefix_words) else start)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -180,6 +181,32 @@ class RulePack:
         return tuple(out)
 
 
+# A cue word list (hedge, plan, negation, ...) is matched in a token stream as a whole token
+# sequence: "(?:^| )(?:form|form|...) ", opening at the start of the stream or after a space.
+CUE_START = "(?:^| )"
+
+
+def cue_search(rx: re.Pattern) -> Callable[[str, int, int], re.Match | None]:
+    """`rx.search(stream, pos, endpos)` for a cue regex (see CUE_START), about three times
+    faster: the regex engine skips to the spaces of the stream when the pattern opens with the
+    space itself, instead of trying the alternation "^ or space" at every character; the
+    start of the stream, where "^" matches, is tried on its own first (it is the leftmost
+    place there is). Same spans and groups as rx.search."""
+    if not rx.pattern.startswith(CUE_START):
+        return rx.search
+    rest = rx.pattern[len(CUE_START):]
+    at_start, after_space = re.compile(rest, rx.flags).match, re.compile(" " + rest, rx.flags).search
+
+    def search(stream: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match | None:
+        if pos == 0:
+            m = at_start(stream, 0, endpos)
+            if m is not None:
+                return m
+        return after_space(stream, pos, endpos)
+
+    return search
+
+
 def default_pack_path() -> Path:
     return Path(str(resources.files("kg.rules") / "default"))
 
@@ -292,7 +319,7 @@ class _Builder:
             cues["attribute_marker"] = re.compile(r"(?:^|\s)(?:" + "|".join(re.escape(f) for f in marker_forms) + r")\s*$")
         for name in ("hedge", "plan", "negation", "anaphor_start", "report"):
             forms = sorted(lexicons.get(name, {}), key=len, reverse=True)
-            cues[name] = re.compile("(?:^| )(?:" + "|".join(re.escape(f) for f in forms) + ") ") if forms else None
+            cues[name] = re.compile(CUE_START + "(?:" + "|".join(re.escape(f) for f in forms) + ") ") if forms else None
         return RulePack(
             self.path, classes, Gazetteer(entities), lexicons, ValueRecognizer(words), cleaning,
             rules, attributions, self.digest, cues, self._confidence(),

@@ -36,7 +36,10 @@ _TOKEN = re.compile(
     r"\{[^}]*\}\??|\.\.\.\d*!?|\(|\)\??|\||=[A-Za-z0-9_-]+\??|@[A-Za-z0-9_-]+\??|\\.\??|[^\s(){}|]+"
 )
 _SLOT = re.compile(r"^\{\s*([a-z_][a-z0-9_]*)\s*:\s*(.+?)\s*\}(\??)$")
-ANY_TOKEN = r"[^ ]+ "
+# One token of the stream and its space. Possessive ("++"): a token's characters are never
+# given back, which can only fail (the space must follow the whole token), so the regex
+# engine does not try; the matches are the same.
+ANY_TOKEN = r"[^ ]++ "
 
 
 class PatternError(ValueError):
@@ -150,10 +153,10 @@ class PatternCompiler:
             if int(n) > MAX_GAP:
                 raise PatternError(f"gap ...{n} is longer than {MAX_GAP} tokens")
             if no_entity:
-                token = "(?:(?!«[^»|]*\\|[^#»]+#)[^ ]+ )"
+                token = f"(?:(?!«[^»|]*\\|[^#»]+#){ANY_TOKEN})"
             elif nearest:
                 cls = "|".join(re.escape(c) for c in nearest)
-                token = f"(?:(?!«(?:[^»|]*,)?(?:{cls})(?:,[^»|]*)?\\|)[^ ]+ )"
+                token = f"(?:(?!«(?:[^»|]*,)?(?:{cls})(?:,[^»|]*)?\\|){ANY_TOKEN})"
             else:
                 token = f"(?:{ANY_TOKEN})"
             rx = f"{token}{{0,{int(n)}}}?"
@@ -206,7 +209,7 @@ class PatternCompiler:
             # closes an item ("pasokan senjata Rusia, perbaikan ..."), not where a new clause starts
             barrier = f"(?!(?:{self.barrier}) )" if self.barrier else ""
             entity = "«[^»|]*\\|[^#»]+#\\d+» "
-            sep = f"(?:{entity}(?=(?:,|;|\\)|dan|and|serta|or|atau) )|(?!{entity}){barrier}[^ ]+ )"
+            sep = f"(?:{entity}(?=(?:,|;|\\)|dan|and|serta|or|atau) )|(?!{entity}){barrier}{ANY_TOKEN})"
             slots[name] = Slot(name, "list", classes=classes, max_gap=gap)
             return f"(?P<{name}>{item}(?:{sep}{{0,{gap}}}?{item})*)"
         slots[name] = Slot(name, "class", classes=classes)

@@ -8,13 +8,17 @@ of its disjunctions has one. The test is necessary, never sufficient, so the reg
 decides: the candidates found are the same as running every pattern on every sentence.
 
 SentenceGate makes the same test one step earlier, before a sentence's token stream is
-built: from the sentence's folded text and the placeholders of its entity mentions.
+built: from the sentence's folded text and the placeholders of its entity mentions. The
+extractor then runs just the patterns the gate let through (`passing_held`), with no
+second pass of a Prefilter over the stream.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from itertools import chain
+from operator import itemgetter
 from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Iterable
@@ -220,7 +224,9 @@ class SentenceGate:
     a sentence the gate refuses is one where no regex of the list matches.
     """
 
-    MIN_ATOM = MIN_LITERAL  # shorter pieces are taken as present
+    # shorter pieces are taken as present: a two-letter piece ("di", "in", "me") is in nearly
+    # every sentence, as part of some word, and costs a hit per sentence while telling nothing
+    MIN_ATOM = 3
 
     def __init__(self, regexes: list[re.Pattern], entities: list[tuple[tuple[str, ...], str]],
                  value_classes: list[tuple[str, ...]], groups: list[int] | None = None):
@@ -257,6 +263,7 @@ class SentenceGate:
             self._need.append(need)
         self._always = frozenset(always)
         self.always = self._always == self.groups  # every group may match anything: the gate passes everything
+        self._unconditional = [i for i, need in enumerate(self._need) if not need]  # regexes that need no word
         self._pieces = list(pieces)
         self._auto = ahocorasick.Automaton()
         for a, ids in atoms.items():
@@ -267,15 +274,17 @@ class SentenceGate:
         self._placeable = [i for i, p in enumerate(self._pieces) if self._entities.may_hold(p)]
         self._held: dict[tuple, frozenset[int]] = {}
         # each regex is indexed under its most selective-looking disjunction: words that no
-        # placeholder holds (almost every sentence names a Country), then the longest
+        # placeholder holds (almost every sentence names a Country), then the longest;
+        # _anchors[piece id]: the regexes indexed under it
         placeable = set(self._placeable)
-        self._anchor: dict[int, list[int]] = {}
+        anchors: list[list[int]] = [[] for _ in self._pieces]
         for i, need in enumerate(self._need):
             if need:
                 k = max(range(len(need)), key=lambda j: (
                     placeable.isdisjoint(need[j]), min(len(self._pieces[x]) for x in need[j]), -len(need[j])))
                 for pid in need[k]:
-                    self._anchor.setdefault(pid, []).append(i)
+                    anchors[pid].append(i)
+        self._anchors = [tuple(a) for a in anchors]
         self._split = [_split_needs(need) for need in self._need]
 
     def _piece(self, s: str, values: "_Placeholders") -> tuple[str, str] | None:
@@ -319,27 +328,29 @@ class SentenceGate:
     def matching_held(self, text: str, held: set[int]) -> frozenset[int]:
         """matching(text, mentions), given the union of held(classes, id) over the mentions
         (a caller that meets the same entities often remembers each one's). `held` is used up."""
-        found = set(self._always)
-        if len(found) == len(self.groups):
+        if self.always:
             return self.groups
+        group = self._group
+        return self._always.union(group[i] for i in self.passing_held(text, held))
+
+    def passing_held(self, text: str, held: set[int]) -> list[int]:
+        """The indexes, in order, of the regexes that may match (the test of `matching_held`,
+        made for each regex: a regex left out cannot match); the caller runs just these,
+        with no second prefilter over the token stream. `held` is used up."""
         present = held
-        for _end, ids in self._auto.iter(text):
-            present.update(ids)
-        anchor, split, group = self._anchor, self._split, self._group
-        seen: set[int] = set()
-        for pid in present:
-            got = anchor.get(pid)
-            if got is None:
-                continue
-            for i in got:
-                if i not in seen and group[i] not in found:
-                    seen.add(i)
-                    musts, anys = split[i]
-                    if musts <= present and (not anys or all(not d.isdisjoint(present) for d in anys)):
-                        found.add(group[i])
-                        if len(found) == len(self.groups):
-                            return self.groups
-        return frozenset(found)
+        # (map and chain keep the loops over the automaton's hits and the present pieces in C)
+        present.update(*map(_SECOND, self._auto.iter(text)))
+        split = self._split
+        out = list(self._unconditional)
+        # a regex indexed under a disjunction of several pieces may be met more than once: a set
+        for i in set(chain.from_iterable(map(self._anchors.__getitem__, present))):
+            musts, anys = split[i]
+            if musts <= present and not any(map(present.isdisjoint, anys)):
+                out.append(i)
+        return sorted(out)
+
+
+_SECOND = itemgetter(1)
 
 
 class _Placeholders:

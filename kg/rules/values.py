@@ -23,6 +23,11 @@ _DIGIT = re.compile(r"\d")
 _INTEGER = re.compile(r"\d(?<![\w.,/-]\d)(?:\d{0,2}(?:([.,])\d{3})+(?![\w]|[.,]\d)|\d*(?![\w/]|[.,]\d))")
 _DECIMAL = re.compile(r"(\d(?<![\w.,/-]\d)\d*)[.,](\d{1,2})(?![\w/]|[.,]\d)")
 _FOUR_DIGITS = re.compile(r"\d{4}")
+# where a date may open with a month name: after a non-word character, a word of 3 to 10
+# letters, then white space and a digit (ValueRecognizer._date_matches); the match is the
+# non-word character alone, so that the next place can start right after it
+_MONTH_SITE = re.compile(r"\W(?=[^\W\d_]{3,10}\.?\s+\d)")
+_MONTH_FIRST = ("month_d_y", "month_y")
 _DATE, _PERCENT, _NUMBER = 0, 1, 2  # a value's kind as its rank where values overlap: dates first
 _KINDS = ("Date", "Percent", "Number")
 MIN_YEAR, MAX_YEAR = 1900, 2100
@@ -92,6 +97,8 @@ class ValueRecognizer:
         self._prefix = re.compile(rf"(?:\b(?:{mod_alt})\s+)+$")
         # what the text before a qualified date ends with, but for white space (_modifier)
         self._prefix_words = tuple(m.rstrip() for m in mods)
+        # the words a qualifier is made of ("sebelum", "akhir", "paling", "lambat")
+        self._prefix_vocabulary = frozenset(w for m in mods for w in m.split())
         M = r"([^\W\d_](?<!\w[^\W\d_])[^\W\d_]{2,9})\.?"  # a word of 3 to 10 letters
         self._date_patterns = [
             (re.compile(r"(\d(?<![\w/]\d)\d{3})-(\d{1,2})-(\d{1,2})(?![\w/])"), "ymd"),
@@ -152,8 +159,9 @@ class ValueRecognizer:
         # candidates as (start, end, kind rank, lexical, datatype, modifier, period); a Value is
         # made only for the ones kept
         cands: list[tuple] = []
-        if _DIGIT.search(folded):  # dates, percentages and digit numbers all need a digit
-            self._digit_values(folded, cands)
+        digit = _DIGIT.search(folded)
+        if digit:  # dates, percentages and digit numbers all need a digit
+            self._digit_values(folded, cands, digit.start())
         for m in self._numword.finditer(folded):
             n = self.number_words(m.group())
             if n is not None:
@@ -170,21 +178,50 @@ class ValueRecognizer:
         return [Value(_KINDS[rank], a + offset, b + offset, text[a:b], lexical, dtype, modifier, period)
                 for a, b, rank, lexical, dtype, modifier, period in taken]
 
-    def _digit_values(self, folded: str, cands: list[tuple]) -> None:
-        if _FOUR_DIGITS.search(folded):  # every date form has a four-digit year
-            for rx, form in self._date_patterns:
-                for m in rx.finditer(folded):
-                    v = self._date(m, form, folded)
-                    if v:
-                        cands.append(v)
-        for m in self._percent.finditer(folded):
+    def _digit_values(self, folded: str, cands: list[tuple], first: int = 0) -> None:
+        """The values with digits. `first`: the offset of the first digit, where the patterns
+        that open with a digit start searching (their look-behinds still see the text before)."""
+        if _FOUR_DIGITS.search(folded, first):  # every date form has a four-digit year
+            for m, form in self._date_matches(folded, first):
+                v = self._date(m, form, folded)
+                if v:
+                    cands.append(v)
+        for m in self._percent.finditer(folded, first):
             cands.append((m.start(), m.end(), _PERCENT, m.group(1).replace(",", "."), "decimal", None, None))
-        for m in _INTEGER.finditer(folded):
+        for m in _INTEGER.finditer(folded, first):
             digits = m.group().replace(".", "").replace(",", "")
             cands.append((m.start(), m.end(), _NUMBER, str(int(digits)), "integer", None, None))
         # a decimal: one or two digits after the separator ("1,5 kali lipat", "2.5 times"); three are thousands
-        for m in _DECIMAL.finditer(folded):
+        for m in _DECIMAL.finditer(folded, first):
             cands.append((m.start(), m.end(), _NUMBER, f"{int(m.group(1))}.{m.group(2)}", "decimal", None, None))
+
+    def _date_matches(self, folded: str, first: int = 0):
+        """(match, form) of each date pattern in turn, its matches as `finditer` finds them
+        (`first`: no digit comes before this offset).
+
+        The two forms that open with a month name ("Mei 2024", "May 5, 2024") are not searched
+        from every letter of the sentence, which costs the regex engine a try at each: they are
+        tried only where `_MONTH_SITE` finds a word of 3 to 10 letters at a word start followed
+        by white space and a digit, as each of their matches is. Their matches cannot overlap
+        (one holds letters only in its first word), so the matches at those places are the
+        matches `finditer` finds. (tests/test_extract_speed.py compares the two.) The forms that
+        open with a digit are searched from the first digit; a place for a month name is at most
+        a word (10 letters and a ".") and white space before a digit, and the non-word character
+        before it is where `_MONTH_SITE` matches."""
+        sites = None
+        for rx, form in self._date_patterns:
+            if form not in _MONTH_FIRST:
+                if form != "ymd" or "-" in folded:  # (ymd: "2024-09-10")
+                    for m in rx.finditer(folded, first):
+                        yield m, form
+                continue
+            if sites is None:
+                space = len(folded[:first]) - len(folded[:first].rstrip())
+                sites = [0, *(m.end() for m in _MONTH_SITE.finditer(folded, max(0, first - space - 12)))]
+            for q in sites:
+                m = rx.match(folded, q)  # (its look-behind sees the text before q)
+                if m is not None:
+                    yield m, form
 
     def _date(self, m: re.Match, form: str, folded: str) -> tuple | None:
         """A date candidate (as `find` keeps them), or None when `m` is no real date."""
@@ -227,7 +264,17 @@ class ValueRecognizer:
         head = folded[max(0, start - 60) : start]
         if not head.rstrip().endswith(self._prefix_words):
             return start, None, None  # (most dates: "pada 28 November") no match can end here
-        m = self._prefix.search(head)
+        # The qualifier is a run of qualifier words at the end of head: it starts within the last
+        # words that are all qualifier words, or in the word before them (after a "(", say), so
+        # the search starts there instead of trying each of the 60 characters.
+        words = head.split()
+        k = len(words)
+        while k and words[k - 1] in self._prefix_vocabulary:
+            k -= 1
+        pos = len(head)
+        for w in reversed(words[max(k - 1, 0) :]):
+            pos = head.rfind(w, 0, pos)
+        m = self._prefix.search(head, pos)
         if not m:
             return start, None, None
         words = m.group().split()

@@ -340,6 +340,8 @@ def split_front_matter(path: Path, text: str) -> tuple[dict, int]:
         line = getattr(getattr(e, "problem_mark", None), "line", None)
         where = f" (line {line + 2})" if line is not None else ""
         raise DocumentError(shown(path), f"bad YAML front matter{where}") from None
+    except (ValueError, OverflowError) as e:  # a value YAML reads but cannot make, e.g. the date 2019-13-45
+        raise DocumentError(shown(path), f"bad YAML front matter: {e}") from None
     if not isinstance(meta, dict):
         raise DocumentError(shown(path), "front matter must be a mapping of keys to values")
     meta = clean_meta({k: v for k, v in meta.items() if k in META_KEYS and v is not None})

@@ -80,6 +80,9 @@ BAD = {  # name -> (bytes or None for a special file, words the reason must cont
     "image.md": (bytes(range(1, 32)) * 100, "binary file"),
     "boilerplate-only.md": (b"BACA JUGA: berita lain\nFoto: redaksi\n", "no text after removing"),
     "empty.html": (b"<html><body><script>x()</script><iframe src='http://127.0.0.1:9/'></iframe></body></html>", "no article text"),
+    # YAML reads the date, then cannot make it: once, this one article stopped the whole build
+    "impossible-date.md": (b"---\ntitle: x\ndate: 2019-13-45\n---\nRusia dan India.\n", "bad YAML front matter: month must be"),
+    "impossible-date-yaml.md": (b"---\ntitle: [x]\ndate: 2019-02-30\n---\nRusia dan India.\n", "bad YAML front matter: day is out of range"),
     "loop-a.txt": (None, "symbolic link loop"),
     "dangling.txt": (None, "broken symbolic link"),
     "locked.txt": (None, "cannot read: Permission denied"),

@@ -225,7 +225,7 @@ def _kg_build(code: Path, corpus: Path, out: Path, workers: int, timeout: float,
     total = memory.stop()
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr)
     cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", stderr))
-    phases = dict((m.group(1), float(m.group(2))) for m in re.finditer(r"^([a-zA-Z][\w ,.]*): ([\d.]+) s$", stderr, re.M))
+    phases = dict((m.group(1), float(m.group(2))) for m in re.finditer(r"^([a-zA-Z][\w ,.]*): ([\d.]+) s( \(|$)", stderr, re.M))
     return {"wall_s": wall, "cpu_s": cpu, "rss_mb": int(rss.group(1)) / 1024 if rss else None, "total_rss_mb": total / 2 ** 20,
             "phases": phases, "note": "" if proc.returncode == 0 else f"exit {proc.returncode}: {stderr.strip().splitlines()[-1][:80]}"}
 

@@ -128,7 +128,8 @@ def build(
                   f"worker{'s' if summary.workers != 1 else ''}, {summary.cached} from the cache", highlight=False, markup=False)
     if timings:
         for phase, seconds in summary.timings.items():
-            err.print(f"{phase}: {seconds:.2f} s", highlight=False, markup=False)
+            err.print(f"{phase}: {seconds:.2f} s ({summary.main_cpu.get(phase, 0):.2f} s CPU in this process)",
+                      highlight=False, markup=False)
     if strict and summary.skipped:
         raise typer.Exit(1)
 

@@ -836,7 +836,8 @@ def _build(pack: RulePack, files: list[Path], slugs: dict, out: Path, pool, work
     triples = 0
     validated: list[bytes] = []
     nodes: set | None = set() if plan.sample < 1 else None  # the fact nodes of a validated sample
-    page: list = []  # a heap of the page's facts: the MAX_PAGE_FACTS most trusted (kg/render.py _trust)
+    page: list = []  # a heap of the page's facts, the MAX_PAGE_FACTS most trusted (kg/render.py _trust), with
+    # where each is: the index of the one article that holds it, or the record of a fact several hold
     rank = p.pagerank
 
     def offer(score: float, node: str, s, o, where) -> None:
@@ -879,17 +880,16 @@ def _build(pack: RulePack, files: list[Path], slugs: dict, out: Path, pool, work
         clock.lap("write articles")
         # 4. across articles: the facts several articles hold, the graphs made across articles
         c = plan.corroboration
-        records = {}
         rows = []
         sources = {d.slug: d.name for d in read}
         for f in shared.facts():
             key = identity(f)
             r = _shared_record(f, key, shared_cores[key], c, plan.conflicts_of.get(key, ()), T)
-            records[r.iri] = r
             rows.append(fact_row(f, pack, sources))
             if f.object.kind in ("entity", "count"):
                 _tool_edges(outs, r)
-            offer(c.confidence[key], r.iri, r.subject, r.object, None)
+            offer(c.confidence[key], r.iri, r.subject, r.object, r)  # (the page keeps the record if it shows the fact)
+        del shared
         outs.csv.write(csv_rows(rows))
         outs.graphml.write(GraphML.tail)
         outs.gexf.write(GEXF.tail)
@@ -920,9 +920,10 @@ def _build(pack: RulePack, files: list[Path], slugs: dict, out: Path, pool, work
         raise
     # 5. the page: its facts' records, from the articles that hold them (pass 4)
     chosen = sorted(page, reverse=True)
+    records = {node.value: where for _s, _r, node, where in chosen if not isinstance(where, int)}
     wanted: dict[int, set] = {}
     for _score, _rank, node, where in chosen:
-        if where is not None:
+        if isinstance(where, int):
             wanted.setdefault(where, set()).add(node.value)
     jobs4 = [plan.job(i, read[i], frozenset(ns)) for i, ns in sorted(wanted.items())]
     for found in _map(pool, _records_job, jobs4, workers):

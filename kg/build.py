@@ -837,11 +837,11 @@ def _build(pack: RulePack, files: list[Path], slugs: dict, out: Path, pool, work
     validated: list[bytes] = []
     nodes: set | None = set() if plan.sample < 1 else None  # the fact nodes of a validated sample
     page: list = []  # a heap of the page's facts, the MAX_PAGE_FACTS most trusted (kg/render.py _trust), with
-    # where each is: the index of the one article that holds it, or the record of a fact several hold
+    # where each is: the index of the one article that holds it, or (batch, place) of a fact several hold
     rank = p.pagerank
 
     def offer(score: float, node: str, s, o, where) -> None:
-        item = (float(_decimal(score)), rank.get(s, 0.0) + rank.get(o, 0.0), _Reversed(node), where)
+        item = (float(f"{score:.4f}"), rank.get(s, 0.0) + rank.get(o, 0.0), _Reversed(node), where)
         if len(page) < MAX_PAGE_FACTS:
             heapq.heappush(page, item)
         elif item > page[0]:
@@ -880,23 +880,23 @@ def _build(pack: RulePack, files: list[Path], slugs: dict, out: Path, pool, work
         clock.lap("write articles")
         # 4. across articles: the facts several articles hold, the graphs made across articles
         c = plan.corroboration
-        rows = []
-        sources = {d.slug: d.name for d in read}
-        for f in shared.facts():
-            key = identity(f)
-            r = _shared_record(f, key, shared_cores[key], c, plan.conflicts_of.get(key, ()), T)
-            rows.append(fact_row(f, pack, sources))
-            if f.object.kind in ("entity", "count"):
-                _tool_edges(outs, r)
-            offer(c.confidence[key], r.iri, r.subject, r.object, r)  # (the page keeps the record if it shows the fact)
+        # the facts several articles hold: merged here, their rows, edges and corroboration made on the workers
+        names = {d.slug: d.name for d in read}
+        batches = _shared_batches(shared.facts(), shared_cores, plan, names)
         del shared
-        outs.csv.write(csv_rows(rows))
+        for b, (rows, graphml, gexf, corroboration, turtle, offers) in enumerate(_map(pool, _shared_job, batches, workers)):
+            outs.csv.write(csv_rows(rows))
+            outs.graphml.write(graphml)
+            outs.gexf.write(gexf)
+            outs.add_corroboration(corroboration)
+            outs.dataset.add_turtle(turtle)
+            for j, (score, node, s, o) in enumerate(offers):
+                offer(score, node, s, o, (b, j))
         outs.graphml.write(GraphML.tail)
         outs.gexf.write(GEXF.tail)
-        union_extra = set(t for own in shared_cores.values() for t in own) | set(shared_plain)
-        outs.dataset.add_turtle(chunks.turtle_of(union_extra))
-        triples += len(union_extra)
-        across = replace(c, facts=tuple(f for f in c.facts if identity(f) in plan.shared))
+        outs.dataset.add_turtle(chunks.turtle_of(shared_plain))
+        triples += sum(len(own) for own in shared_cores.values()) + 2 * len(shared_cores) + len(shared_plain)
+        across = replace(c, facts=())  # (the confidence of the shared facts came with their batches)
         globals_ = [(T.instance("graph", "analysis"), list(dict.fromkeys(_analysis_triples(p, T)))),
                     (T.instance("graph", "entities"), list(entity_graph_triples(pack, plan.entity_ids, plan.counts, T)))]
         for name, graph_triples in globals_:
@@ -920,7 +920,11 @@ def _build(pack: RulePack, files: list[Path], slugs: dict, out: Path, pool, work
         raise
     # 5. the page: its facts' records, from the articles that hold them (pass 4)
     chosen = sorted(page, reverse=True)
-    records = {node.value: where for _s, _r, node, where in chosen if not isinstance(where, int)}
+    records = {}
+    for _s, _r, node, where in chosen:
+        if not isinstance(where, int):  # (batch, place) of a fact several articles hold
+            f, _key, core, score, n, conflicts = batches[where[0]][0][where[1]]
+            records[node.value] = _shared_record(f, core, score, n, conflicts, T)
     wanted: dict[int, set] = {}
     for _score, _rank, node, where in chosen:
         if isinstance(where, int):
@@ -989,22 +993,59 @@ class _Reversed:
         return isinstance(other, _Reversed) and self.value == other.value
 
 
-def _shared_record(f: Fact, key: tuple, core: dict, c, conflicts, T):
+def _shared_batches(facts: list[Fact], cores: dict, plan: _Plan, names: dict, size: int = 256) -> list[tuple]:
+    """The facts several articles hold, in batches for :func:`_shared_job`: each fact with its
+    node's triples in all its articles, its confidence, its number of sources and its
+    contradiction groups, and the names of the articles they come from."""
+    from .corroborate import identity
+
+    c = plan.corroboration
+    batches, batch = [], []
+    for f in facts:
+        key = identity(f)
+        batch.append((f, key, tuple(cores[key]), c.confidence[key], c.sources[key], tuple(plan.conflicts_of.get(key, ()))))
+        if len(batch) >= size:
+            batches.append((batch, names))
+            batch = []
+    if batch:
+        batches.append((batch, names))
+    return batches
+
+
+def _shared_job(job: tuple) -> tuple:
+    """For a batch of facts several articles hold: their facts.csv rows, GraphML and GEXF
+    edges, corroboration pieces and Turtle (their nodes once, in the union), and what the
+    page's heap weighs them by (with what makes their record, if the page shows one)."""
+    from .export import GEXF, GraphML, edge_attrs, fact_row
+    from .vocab import KG
+
+    batch, names = job
+    T, chunks, pack = _WORKER["terms"], _WORKER["chunks"], _WORKER["pack"]
+    rows, graphml, gexf, corroboration, union, offers = [], [], [], [], [], []
+    confidence_, count = T.v(KG.confidence), T.v(KG.sourceCount)
+    for f, key, core, score, n, conflicts in batch:
+        node = core[0][0]
+        rows.append(fact_row(f, pack, names, node.rsplit("/", 1)[1]))
+        if f.object.kind in ("entity", "count"):
+            r = _shared_record(f, core, score, n, conflicts, T)
+            attrs = edge_attrs(r)
+            graphml.append(GraphML.edge(r.subject, r.object, r.iri, attrs))
+            gexf.append(GEXF.edge(r.subject, r.object, r.iri, attrs))
+        corroboration += [(node, confidence_, T.typed(_decimal(score), "decimal")), (node, count, T.integer(n))]
+        union.extend(core)
+        offers.append((score, node, T.term(f.subject), T.term(f.object)))
+    return (rows, "".join(graphml), "".join(gexf), chunks.pieces(T.instance("graph", "corroboration"), corroboration),
+            chunks.turtle_of(union), offers)
+
+
+def _shared_record(f: Fact, core, score: float, sources: int, conflicts, T):
     """The record of a fact several articles hold: its node's triples in all of them, all its evidence."""
     from .analysis import Evidence, fact_record
 
-    node = next(iter(core))[0]
+    node = core[0][0]
     evidence = [Evidence(e.sentence, T.instance("art", e.article), e.rule, e.start, e.end) for e in f.evidence]
-    extra = (("kg:confidence", _decimal(c.confidence[key])), ("kg:sourceCount", str(c.sources[key])))
+    extra = (("kg:confidence", _decimal(score)), ("kg:sourceCount", str(sources)))
     return fact_record(node, core, evidence, extra, conflicts)
-
-
-def _tool_edges(outs: _Outputs, r) -> None:
-    from .export import GEXF, GraphML, edge_attrs
-
-    attrs = edge_attrs(r)
-    outs.graphml.write(GraphML.edge(r.subject, r.object, r.iri, attrs))
-    outs.gexf.write(GEXF.edge(r.subject, r.object, r.iri, attrs))
 
 
 def _analysis_triples(p, T):

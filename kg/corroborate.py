@@ -416,14 +416,14 @@ def _times(f: Fact, articles: Mapping[str, Article]) -> set[str]:
     return {a.date[:4] for e in f.evidence if (a := articles.get(e.article)) and a.date and a.date[:4].isdigit()}
 
 
-def _overlap(f: Fact, g: Fact, articles) -> bool:
-    tf, tg = _times(f, articles), _times(g, articles)
+def _overlap(f: Fact, g: Fact, articles, times=_times) -> bool:
+    tf, tg = times(f, articles), times(g, articles)
     return bool(tf and tg) and any(compatible_dates(x, y) for x in tf for y in tg)
 
 
-def _before(f: Fact, g: Fact, articles) -> bool:
+def _before(f: Fact, g: Fact, articles, times=_times) -> bool:
     """Every time of f ends before every time of g starts."""
-    tf, tg = _times(f, articles), _times(g, articles)
+    tf, tg = times(f, articles), times(g, articles)
     return bool(tf and tg) and all(not compatible_dates(x, y) and x < y for x in tf for y in tg)
 
 
@@ -433,12 +433,15 @@ def _suppliers_compatible(f: Fact, g: Fact) -> bool:
     return not a or not b or bool(a & b)
 
 
-def _conflicts(f: Fact, g: Fact, articles) -> list[ConflictKind]:
+def _conflicts(f: Fact, g: Fact, articles, arts=_arts, times=_times) -> list[ConflictKind]:
+    """The kinds of conflict between two facts (see the module docstring). arts, times: the
+    facts' articles and times (:func:`_arts`, :func:`_times`), remembered by a caller that
+    asks about one fact many times."""
     kinds: list[ConflictKind] = []
-    shared = bool(_arts(f) & _arts(g))
+    shared = bool(arts(f) & arts(g))
     same_claim = (f.subject, f.predicate, f.object) == (g.subject, g.predicate, g.object)
     if same_claim and {f.modality, g.modality} & TRUTHY and "negated" in {f.modality, g.modality} \
-            and _overlap(f, g, articles):
+            and _overlap(f, g, articles, times):
         kinds.append(ConflictKind.NEGATION)
     if f.modality not in TRUTHY or g.modality not in TRUTHY:
         return kinds
@@ -450,13 +453,13 @@ def _conflicts(f: Fact, g: Fact, articles) -> list[ConflictKind]:
             kinds.append(ConflictKind.QUANTITY)
     if (f.subject, f.object) == (g.subject, g.object) and {f.predicate, g.predicate} == {"kg:ordered", "kg:cancelledOrderOf"}:
         order, cancel = (f, g) if f.predicate == "kg:ordered" else (g, f)
-        if _before(cancel, order, articles) or (order.status in ALIVE_STATUSES and _overlap(order, cancel, articles)):
+        if _before(cancel, order, articles, times) or (order.status in ALIVE_STATUSES and _overlap(order, cancel, articles, times)):
             kinds.append(ConflictKind.CANCELLED)
     if (f.subject, f.predicate) == (g.subject, g.predicate) and f.predicate in SINGLE_VALUE_PREDICATES \
-            and f.object != g.object and not shared and _overlap(f, g, articles):
+            and f.object != g.object and not shared and _overlap(f, g, articles, times):
         kinds.append(ConflictKind.VALUE)
     if (f.predicate, f.object) == (g.predicate, g.object) and f.predicate in SINGLE_HOLDER_PREDICATES \
-            and f.subject != g.subject and not shared and _overlap(f, g, articles):
+            and f.subject != g.subject and not shared and _overlap(f, g, articles, times):
         kinds.append(ConflictKind.SINGLE_HOLDER)
     return kinds
 
@@ -484,12 +487,27 @@ def contradictions(facts: Iterable[Fact], articles: Mapping[str, Article] = {},
             x = parent[x]
         return x
 
+    arts_of: dict[int, set] = {}  # id of a fact (all alive in by_key) -> its articles; and its times
+    times_of: dict[int, set] = {}
+
+    def arts(f: Fact) -> set:
+        got = arts_of.get(id(f))
+        if got is None:
+            got = arts_of[id(f)] = _arts(f)
+        return got
+
+    def times(f: Fact, articles) -> set:
+        got = times_of.get(id(f))
+        if got is None:
+            got = times_of[id(f)] = _times(f, articles)
+        return got
+
     for possible, a, b in _candidate_pairs(by_key, articles):
         if a in parent and b in parent:
             ra = root(a)
             if ra == root(b) and possible <= group_kinds[ra]:
                 continue  # nothing this pair could show is new to its group
-        found = _conflicts(by_key[a], by_key[b], articles)
+        found = _conflicts(by_key[a], by_key[b], articles, arts, times)
         if not found:
             continue
         for x in (a, b):
@@ -581,10 +599,15 @@ def _hash(*parts: object) -> str:
 
 
 def _decimal(x: float) -> str:
-    """Four places, in the canonical xsd:decimal form every store and syntax keeps ("0.975", not "0.9750")."""
-    from .graph import canonical_decimal
+    """Four places, in the canonical xsd:decimal form every store and syntax keeps ("0.975",
+    not "0.9750"; "1.0", not "1"). (kg.graph.canonical_decimal gives the same, through
+    Decimal: this is asked for once per fact.)
 
-    return canonical_decimal(f"{x:.4f}")
+    >>> [_decimal(x) for x in (0.975, 0.8, 1.0, 0.0, 0.123456)]
+    ['0.975', '0.8', '1.0', '0.0', '0.1235']
+    """
+    text = f"{x:.4f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
 
 
 def corroboration_triples(c: Corroboration, T) -> Iterator[tuple]:

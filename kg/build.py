@@ -43,6 +43,7 @@ from typing import Callable, Iterable, Iterator
 from rdflib import URIRef
 
 from .cache import CACHE_DIRNAME, ExtractionCache, entry_key
+from .query import STORE_DIRNAME
 from .documents import Document, assign_slugs, find_articles, read_document, shown
 from .errors import DocumentError, InputError
 from .export import DatasetFiles, GraphChunks, context_for_base, prefixes_for_base, write_atomic
@@ -915,6 +916,7 @@ def _build(pack: RulePack, files: list[Path], slugs: dict, out: Path, pool, work
         validating = _validate(_shacl_text(validated, nodes, globals_, shared_cores, T), engine) \
             if plan.sample > 0 else None
         outs.commit()
+        shutil.rmtree(out / STORE_DIRNAME, ignore_errors=True)  # `kg query`'s store of the files just replaced
     except BaseException:
         outs.discard()
         raise

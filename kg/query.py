@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import multiprocessing
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,10 +141,22 @@ def parse_quads(path: str | Path, *, allow_network: bool = False) -> tuple[list,
     return quads, prefixes
 
 
+# a build whose graph.nq is larger than this is queried from a store on disk (OUT/.kg-store)
+STORE_ON_DISK_BYTES = 64 * 2 ** 20
+STORE_DIRNAME = ".kg-store"
+
+
 def load_store(path: str | Path, *, allow_network: bool = False) -> OxigraphGraph:
-    """A build folder or an RDF file -> a pyoxigraph Store (strict parsing)."""
+    """A build folder or an RDF file -> a pyoxigraph Store (strict parsing). A large build
+    is read from its store on disk (:func:`disk_store`), made the first time it is asked for."""
     import pyoxigraph as ox
 
+    folder = Path(path)
+    if folder.is_dir() and (folder / "graph.nq").is_file() and (folder / "graph.ttl").is_file() \
+            and (folder / "graph.nq").stat().st_size > STORE_ON_DISK_BYTES:
+        store = disk_store(folder)
+        if store is not None:
+            return OxigraphGraph(store, _turtle_prefixes(folder / "graph.ttl"))
     quads, prefixes = parse_quads(path, allow_network=allow_network)
     store = ox.Store()
     store.extend(quads)
@@ -151,6 +164,62 @@ def load_store(path: str | Path, *, allow_network: bool = False) -> OxigraphGrap
     # stated in two articles is one triple (oxigraph's own union view would repeat it)
     store.extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads if not isinstance(q.graph_name, ox.DefaultGraph))
     return OxigraphGraph(store, prefixes)
+
+
+def disk_store(folder: Path):
+    """The build's dataset in a pyoxigraph store on disk (``folder``/.kg-store), read-only, or
+    None when the folder cannot hold one. The store is made from graph.nq (the named graphs)
+    and graph.ttl (their union, each triple once, as the default graph, which is what
+    :func:`load_store` gives in memory) by pyoxigraph's bulk loader, which holds neither
+    file in memory, and made again when either file has changed since. A build of hundreds
+    of MB then answers its first query after a load of a minute or so, and the next ones at
+    once, in bounded memory."""
+    import shutil
+    import tempfile
+
+    import pyoxigraph as ox
+
+    nq, ttl = folder / "graph.nq", folder / "graph.ttl"
+    stamp = json.dumps({"format": 1, **{f.name: [f.stat().st_size, f.stat().st_mtime_ns] for f in (nq, ttl)}})
+    location = folder / STORE_DIRNAME
+    try:
+        if (location / "kg-stamp.json").read_text(encoding="utf-8") == stamp:
+            return ox.Store.read_only(str(location))
+    except OSError:
+        pass  # none yet, or not one of ours: make it
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=STORE_DIRNAME + ".", suffix=".tmp", dir=folder))
+    except OSError:
+        return None  # a folder we may not write into: the caller loads the graph in memory
+    try:
+        store = ox.Store(str(tmp / "db"))
+        store.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
+        store.bulk_load(path=str(ttl), format=ox.RdfFormat.TURTLE)
+        store.flush()
+        del store
+        (tmp / "db" / "kg-stamp.json").write_text(stamp, encoding="utf-8")
+        shutil.rmtree(location, ignore_errors=True)
+        os.replace(tmp / "db", location)
+    except OSError:
+        if not (location / "kg-stamp.json").exists():  # (another query may have made it meanwhile)
+            return None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return ox.Store.read_only(str(location))
+
+
+def _turtle_prefixes(path: Path) -> dict:
+    """The @prefix lines at the top of a Turtle file (a build's graph.ttl), as prefix -> IRI."""
+    import re
+
+    out = {}
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            m = re.match(r"@prefix ([A-Za-z][\w-]*): <([^>]*)> \.$", line.strip())
+            if not m:
+                break
+            out[m.group(1)] = m.group(2)
+    return out
 
 
 def open_graph(path: str | Path, *, store: str = "auto", allow_network: bool = False, threshold: int = AUTO_THRESHOLD):

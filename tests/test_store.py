@@ -185,3 +185,49 @@ def test_bad_files_give_one_line_errors(tmp_path):
     (tmp_path / "x.csv").write_text("a,b\n")
     with pytest.raises(GraphLoadError):
         load_graph(tmp_path / "x.csv")
+
+
+def test_a_large_build_is_queried_from_its_store_on_disk(tmp_path, monkeypatch):
+    """Above STORE_ON_DISK_BYTES of N-Quads, `kg query` reads the build from OUT/.kg-store,
+    made once by pyoxigraph's bulk loader: the same answers as the store in memory, made again
+    when the build changes, and removed by the next build."""
+    import os
+    import shutil
+
+    import kg.query
+    from kg.build import build
+
+    from conftest import EXAMPLES
+
+    out = tmp_path / "out"
+    build([EXAMPLES], out, workers=1, cache=False)
+    in_memory = load_store(out)
+    monkeypatch.setattr(kg.query, "STORE_ON_DISK_BYTES", 0)
+    on_disk = load_store(out)
+    assert (out / ".kg-store" / "kg-stamp.json").is_file() and len(on_disk) == len(in_memory) > 1000
+    for name in CQS:
+        text = (QUERIES / name).read_text(encoding="utf-8")
+        assert answer(run_query(on_disk, text)) == answer(run_query(in_memory, text)), name
+    assert on_disk.prefixes["ent"] == "https://w3id.org/defcoop/id/"
+    made = os.stat(out / ".kg-store" / "kg-stamp.json").st_mtime_ns
+    del on_disk
+    again = load_store(out)  # the same build: the store is reused, not made again
+    assert os.stat(out / ".kg-store" / "kg-stamp.json").st_mtime_ns == made
+    del again
+    with (out / "graph.ttl").open("a", encoding="utf-8") as fh:  # the files changed: made again
+        fh.write("<https://example.org/a> <https://example.org/b> <https://example.org/c> .\n")
+    changed = load_store(out)
+    assert len(changed) == len(in_memory) + 1
+    del changed
+    assert not [p for p in out.iterdir() if p.name.startswith(".kg-store.")]  # no half-made store left
+    build([EXAMPLES], out, workers=1, cache=False)
+    assert not (out / ".kg-store").exists()  # a build removes the store of the files it replaced
+    readonly = tmp_path / "ro"
+    shutil.copytree(out, readonly)
+    os.chmod(readonly, 0o555)
+    try:
+        if os.access(readonly, os.W_OK):  # root writes anywhere: then the test cannot make the folder read-only
+            return
+        assert len(load_store(readonly)) == len(in_memory)  # no store on disk: in memory, as before
+    finally:
+        os.chmod(readonly, 0o755)

@@ -492,6 +492,10 @@ class _Plan:
             modality=f.modality, date=T.term(date).lexical if date is not None else None, evidence=evidence,
             qualifiers=(), conflicts=tuple(sorted(self.conflicts_of.get(identity(f), ()))))
 
+    def forget_articles(self) -> None:
+        """Drop what :meth:`job` reads of each article, once its jobs are made: the jobs hold it."""
+        self.ids = self.plain = self.rewrites = None
+
     def job(self, i: int, d: _Digest, wanted: frozenset = frozenset()) -> tuple:
         """What pass 3 (or pass 4, for the records of ``wanted`` fact nodes) needs for article i."""
         ids = self.ids[i]
@@ -828,6 +832,11 @@ def _build(pack: RulePack, files: list[Path], slugs: dict, out: Path, pool, work
     read.sort(key=lambda d: T.instance("art", d.slug))  # the files list the graphs in IRI order
     plan = _Plan(pack, read, T, _sample_fraction(shacl, sum(len(d.claims) for d in read)))
     p = plan.projection
+    jobs = [plan.job(i, d) for i, d in enumerate(read)]
+    plan.forget_articles()
+    # the plan holds the facts merged across articles; each article's claims are done with
+    read = [replace(d, claims=(), entities=frozenset()) for d in read]
+    in_path_order = [replace(d, claims=(), entities=frozenset()) for d in in_path_order]
     clock.lap("plan")
     # 3. write each article's graph, in IRI order
     outs = _Outputs(out, chunks, context_for_base(T.base))
@@ -853,7 +862,7 @@ def _build(pack: RulePack, files: list[Path], slugs: dict, out: Path, pool, work
         outs.csv.write(csv_rows((), header=True))
         outs.graphml.write(GraphML.head(tools))
         outs.gexf.write(GEXF.head(tools))
-        for i, w in enumerate(_map(pool, _write_job, [plan.job(i, d) for i, d in enumerate(read)], workers)):
+        for i, w in enumerate(_map(pool, _write_job, jobs, workers)):
             if progress:
                 progress(i, len(read), "")
             nquads, trig, turtle, jsonld = w.graph
@@ -931,7 +940,7 @@ def _build(pack: RulePack, files: list[Path], slugs: dict, out: Path, pool, work
     for _score, _rank, node, where in chosen:
         if isinstance(where, int):
             wanted.setdefault(where, set()).add(node.value)
-    jobs4 = [plan.job(i, read[i], frozenset(ns)) for i, ns in sorted(wanted.items())]
+    jobs4 = [(*jobs[i][:-1], frozenset(ns)) for i, ns in sorted(wanted.items())]
     for found in _map(pool, _records_job, jobs4, workers):
         records.update((r.iri, r) for r in found)
     shown, notes = page_projection(p, [records[node.value] for _s, _r, node, _w in chosen], len(p.facts))

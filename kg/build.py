@@ -67,6 +67,7 @@ SHACL_SAMPLE_FACTS = 5_000
 # a report lists at most this many of each list (timeline, unmatched sentences, multi-source
 # facts, contradiction groups and their facts), with the totals: the files hold everything
 REPORT_ROWS = 1_000
+REPORT_GROUP_FACTS = 20  # facts listed per contradiction group (a claim dated differently by 900 articles)
 
 
 @dataclass(frozen=True)
@@ -980,7 +981,7 @@ def _build(pack: RulePack, files: list[Path], slugs: dict, out: Path, pool, work
         "unmatched_total": summary.unmatched_sentences,
         "shacl": {"conforms": summary.shacl_conforms, "violations": summary.shacl_violations, "scope": scope},
         "corroboration": report_section(c, {i: e.labels.get("en", i) for i, e in pack.gazetteer.entities.items()},
-                                        limit=REPORT_ROWS),
+                                        limit=REPORT_ROWS, group_limit=REPORT_GROUP_FACTS),
     }
     write_atomic(out / "report.json", json.dumps(report, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
     write_atomic(out / "report.md", report_markdown(summary, report, validation.text if validation else "Not validated (--shacl off)."))

@@ -675,10 +675,12 @@ def _fact_dict(f: Fact, c: Corroboration, labels: Mapping[str, str]) -> dict:
     }
 
 
-def report_section(c: Corroboration, labels: Mapping[str, str] = {}, limit: int | None = None) -> dict:
+def report_section(c: Corroboration, labels: Mapping[str, str] = {}, limit: int | None = None,
+                   group_limit: int | None = None) -> dict:
     """The corroboration part of report.json: multi-source facts and contradictions with
     their sources; with ``limit``, the first that many of each (the most trusted facts, the
-    first groups, each group's first facts), the totals beside them."""
+    first groups), and with ``group_limit`` each group's first that many facts, the totals
+    beside them."""
     multi = [f for f in c.facts if c.sources[identity(f)] > 1]
     multi.sort(key=lambda f: (-c.confidence[identity(f)], f.predicate, f.subject.value, f.object.value))
     groups = c.contradictions[:limit]
@@ -688,7 +690,7 @@ def report_section(c: Corroboration, labels: Mapping[str, str] = {}, limit: int 
         "facts_with_several_sources": [_fact_dict(f, c, labels) for f in multi[:limit]],
         "facts_with_several_sources_total": len(multi),
         "contradictions": [
-            {"kinds": [k.value for k in x.kinds], "facts": [_fact_dict(f, c, labels) for f in x.facts[:limit]],
+            {"kinds": [k.value for k in x.kinds], "facts": [_fact_dict(f, c, labels) for f in x.facts[:group_limit]],
              "facts_total": len(x.facts)}
             for x in groups
         ],

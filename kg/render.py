@@ -89,6 +89,7 @@ MAX_PAGE_FACTS = 3000  # facts a page holds at most (a browser draws a few thous
 MAX_TOOLTIP_FACTS = 8  # facts listed in a node's tooltip (the click panel lists them all)
 MAX_TOOLTIP_EVIDENCE = 3  # evidence sentences listed per fact in a tooltip
 MAX_PANEL_CONFLICTS = 12  # other facts of a contradiction group listed under a fact in the panel
+MAX_PANEL_EVIDENCE = 20  # evidence sentences listed under a fact in the panel (a fact read in 900 articles)
 PIXELS_PER_EDGE = 160  # the layout's natural edge length, on screen
 
 
@@ -282,7 +283,8 @@ def _panel_data(G: nx.MultiDiGraph, full: nx.MultiDiGraph, records, conflicts: d
         facts[key] = {
             "s": s, "p": p, "o": o, "lit": literal, "m": modality or "unknown", "date": date,
             "q": [[q, list(vs)] for q, vs in sorted(qualifiers.items())],
-            "ev": [list(e) for e in evidence],
+            "ev": [list(e) for e in evidence[:MAX_PANEL_EVIDENCE]],
+            "evn": len(evidence),
             "x": contradicting(key, groups),
         }
         needed.update(x for vs in qualifiers.values() for x in vs if x in full)
@@ -460,6 +462,10 @@ _SCRIPT = r"""
       var span = (e[3] !== null && e[3] !== undefined) ? ", chars " + e[3] + "\u2013" + e[4] : "";
       box.appendChild(el("div", "\u2014 " + where + " (rule " + e[2] + span + ")", "kg-source"));
     });
+    if (f.evn > f.ev.length) {
+      box.appendChild(el("div", "\u2026 and " + (f.evn - f.ev.length) + " more sentences (kg explain GRAPH --fact " +
+                         key + " lists them all)", "kg-source"));
+    }
     return box;
   }
 

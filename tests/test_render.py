@@ -282,3 +282,20 @@ def test_layout_keeps_components_apart_and_close(page_and_stats):
     assert max(xs) - min(xs) < 12 * render.PIXELS_PER_EDGE and max(ys) - min(ys) < 12 * render.PIXELS_PER_EDGE
     a, b = pos[str(ENT.Indonesia)], pos[str(ENT["Mi-17V5"])]
     assert abs(a[0] - b[0]) + abs(a[1] - b[1]) < 3 * render.PIXELS_PER_EDGE  # a 2-node component stays together
+
+
+def test_the_panel_lists_a_fact_s_first_sentences_and_counts_the_rest(tmp_path):
+    """A fact read in hundreds of articles would carry all their sentences into the page;
+    the panel lists the first MAX_PANEL_EVIDENCE and says how many more there are."""
+    from kg.analysis import Evidence, FactRecord, Projection
+    from kg.render import MAX_PANEL_EVIDENCE, panel_json, render_page
+
+    a, b = "https://w3id.org/defcoop/id/A", "https://w3id.org/defcoop/id/B"
+    evidence = tuple(Evidence(f"sentence {i}", f"https://w3id.org/defcoop/article/a{i:03d}", "r", 0, 9) for i in range(250))
+    fact = FactRecord("https://w3id.org/defcoop/fact/f", a, "kg:ordered", b, False, "asserted", None, evidence, ())
+    nodes = {n: {"label": n[-1], "cls": "Country", "iri": n, "labels": [], "aliases": [], "literal_facts": []} for n in (a, b)}
+    p = Projection.of(nodes=nodes, facts=[fact], conflicts={}, article_names={}, article_info={})
+    page, _stats = render_page(p)
+    shown = panel_json(page)["facts"][fact.iri]
+    assert len(shown["ev"]) == MAX_PANEL_EVIDENCE < shown["evn"] == 250
+    assert len(panel_json(page)["articles"]) <= MAX_PANEL_EVIDENCE  # only the articles the panel names

@@ -142,32 +142,15 @@ class JsonLdWriter:
         return self.converter.from_graph(graph)
 
     def _fast_nodes(self, triples: Iterable[tuple]) -> list[dict]:
-        subjects: dict[str, dict[str, list]] = {}
-        iri_rules, literal_rules = self.iri_rules, self.literal_rules  # (hot loop: names looked up once)
+        by_subject: dict[str, list[tuple]] = {}
         for s, p, o in triples:
-            if type(s) is not str or type(p) is not str:
+            if type(s) is not str:
                 raise _Unsupported
-            if type(o) is str:
-                rule = iri_rules.get(p)
-                if rule is None:
-                    rule = iri_rules[p] = self._iri_rule(p)
-            elif type(o) is Lit:
-                rule_key = (p, o[1], o[2])
-                rule = literal_rules.get(rule_key)
-                if rule is None:
-                    rule = literal_rules[rule_key] = self._literal_rule(p, o[1], o[2])
-            else:
-                raise _Unsupported
-            key, make = rule
-            props = subjects.get(s)
-            if props is None:
-                props = subjects[s] = {}
-            values = props.get(key)
-            if values is None:
-                props[key] = [make(o)]
-            else:
-                values.append(make(o))
-        return self._subject_nodes(subjects)
+            pairs = by_subject.get(s)
+            if pairs is None:
+                pairs = by_subject[s] = []
+            pairs.append((p, o))
+        return self._subject_nodes({s: self._properties(pairs) for s, pairs in by_subject.items()})
 
     def node(self, s: str, pairs: Iterable[tuple]) -> dict:
         """The node object of subject ``s`` (an IRI) with its (predicate, object) pairs of plain

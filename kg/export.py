@@ -143,7 +143,7 @@ class GraphChunks:
     """One named graph of plain-term triples (kg/graph.py) as pieces of graph.nq, graph.trig,
     graph.ttl and graph.jsonld: a build makes each article's pieces on its workers and
     :class:`DatasetFiles` puts them together. N-Quads lines are sorted; TriG and Turtle are
-    written by pyoxigraph (without the prefix lines, which the file has once); the JSON-LD
+    written by :class:`_TurtleWriter` (without the prefix lines, which the file has once); the JSON-LD
     piece is the graph's object (kg/jsonld.py) in the document's top-level "@graph" list,
     one node per line. (``kg export --format jsonld`` writes the same document as rdflib
     lays it out, indented: :func:`serialize_jsonld`.)"""
@@ -154,6 +154,7 @@ class GraphChunks:
         self.prefixes = prefixes
         self.jsonld_writer = JsonLdWriter(context)
         self.turtle = _TurtleWriter(prefixes)
+        self.printed: dict = {}  # term -> N-Triples, bounded like _TurtleWriter.names
 
     def pieces(self, name: str, triples: Iterable[tuple], union: Iterable[tuple] | None = None) -> tuple:
         """(N-Quads, TriG, Turtle, JSON-LD) pieces of the graph ``name`` holding ``triples``
@@ -166,12 +167,13 @@ class GraphChunks:
         from .graph import nt
         from .jsonld import _Unsupported
 
-        printed: dict = {}
+        printed = self.printed
+        if len(printed) >= _TurtleWriter.MEMO:
+            printed.clear()
+        known = printed.get
 
         def term(t) -> str:
-            text = printed.get(t)
-            if text is None:
-                text = printed[t] = nt(t)
+            text = printed[t] = nt(t)
             return text
 
         triples = list(triples)
@@ -182,8 +184,8 @@ class GraphChunks:
         tail = f" <{name}> .\n"
         turtle, writer = self.turtle, self.jsonld_writer
         nquads, trig, ttl, nodes = [], [], [], []
-        for s_nt, s in sorted((term(s), s) for s in subjects):
-            rows = sorted([(term(p), term(o), p, o) for _s, p, o in subjects[s]])
+        for s_nt, s in sorted((known(s) or term(s), s) for s in subjects):
+            rows = sorted([(known(p) or term(p), known(o) or term(o), p, o) for _s, p, o in subjects[s]])
             nquads.extend(f"{s_nt} {p_nt} {o_nt}{tail}" for p_nt, o_nt, _p, _o in rows)
             s_ttl = turtle.term(s, s_nt)
             parts = turtle.parts(rows)

@@ -36,6 +36,7 @@ from .rules.values import VALUE_CLASSES, Value
 GATE = True
 
 STATUS_RANK = ("threatened", "in_progress", "signed", "enacted", "in_force", "delivered", "completed", "cancelled")
+DATE_QUALIFIERS = ("kg:date", "kg:dateText", "kg:dateModifier", "kg:datePeriod")
 CUE_WINDOW_BEFORE = {"negation": 3, "hedge": 6, "plan": 6}
 
 
@@ -464,6 +465,9 @@ class _Filler:
                 plain_q = [(prop, v if isinstance(v, Term) else _term(v)) for prop, vals in quals if prop != "kg:date" for v in vals]
                 date_q = []
                 for v in date_values[:1]:
+                    if isinstance(v, Term):  # inherited from an earlier fact: with the words it was read from
+                        date_q.extend((p, t) for p, t in self._date_companions(v) if p == "kg:date" or p not in qualifier_refs)
+                        continue
                     date_q.append(("kg:date", _term(v)))
                     date_q.append(("kg:dateText", Term("literal", v.surface, "string")))
                     if v.modifier and "kg:dateModifier" not in qualifier_refs:
@@ -489,6 +493,14 @@ class _Filler:
                 q.append(("kg:statedOn", _term(self.state.statement_date)))
             out.append(Fact(subj, pred.value, obj, m, template.type, status, c, tuple(sorted(set(q))), ev))
         return out
+
+    def _date_companions(self, date: Term) -> list[tuple[str, Term]]:
+        """An inherited kg:date and the qualifiers that tell how its fact wrote it (kg:dateText,
+        kg:dateModifier, kg:datePeriod), from the latest earlier fact with that date."""
+        for f in reversed(self.state.facts):
+            if f.qualifier("kg:date") == date:
+                return [(p, t) for p, t in f.qualifiers if p in DATE_QUALIFIERS]
+        return [("kg:date", date)]
 
     def _orient(self, subj: Term, item: Term, q: list) -> tuple[Term, list]:
         """'India dan Rusia sepakat memperpanjang lisensi Su-30MKI': of two parties written in

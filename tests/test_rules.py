@@ -173,3 +173,33 @@ def test_morphology_expands_stems(pack):
 
     assert {"mengirimkan", "dikirim", "pengiriman"} <= set(family("kirim"))
     assert {"menandatangani", "ditandatangani", "penandatanganan"} <= set(family("tanda tangan"))
+
+
+def test_inherited_date_qualifier_keeps_the_words_it_was_read_in(tmp_path):
+    """A rule may take kg:date from the latest earlier fact ({inherit: [...], role: kg:date}):
+    the date comes with the text it was written as, and a sentence with no such fact has none."""
+    d = write_pack(tmp_path, """
+    classes: {Country: Entity, WeaponSystem: Entity}
+    entities:
+      - {id: Russia, class: Country, labels: {en: Russia}, aliases: [Rusia]}
+      - {id: India, class: Country, labels: {en: India}, aliases: [India]}
+      - {id: Su_35, class: WeaponSystem, labels: {en: Su-35}, aliases: [Su-35]}
+    values:
+      months: {mei: 5, may: 5}
+    rules:
+      - id: t.buy
+        pattern: '{a:Country} ...3 (beli|buys) ...3 {w:WeaponSystem} ...3 {d:Date}'
+        facts: [{subject: a, predicate: kg:ordered, object: w, qualifiers: {kg:date: d}}]
+        examples: {match: ['Rusia beli Su-35 Mei 2024.'], no_match: ['Rusia cerah.']}
+      - id: t.use
+        pattern: '{a:Country} ...3 (pakai|uses) ...3 {w:WeaponSystem}'
+        facts: [{subject: a, predicate: kg:uses, object: w, qualifiers: {kg:date: {inherit: [kg:ordered], role: kg:date}}}]
+        examples: {match: ['India pakai Su-35.'], no_match: ['Rusia cerah.']}
+    """)
+    pack = load_pack(d)
+    facts = {f.predicate: f for f in extract(pack, "India buys a Su-35 in May 2023. Rusia pakai Su-35 juga.")}
+    uses = facts["kg:uses"]
+    assert uses.date == "2023-05"
+    assert uses.qualifier("kg:dateText").value == "May 2023"
+    alone = extract(pack, "Rusia pakai Su-35 sejak lama.")
+    assert [f.date for f in alone] == [None]

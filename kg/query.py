@@ -144,6 +144,7 @@ def parse_quads(path: str | Path, *, allow_network: bool = False) -> tuple[list,
 # a build whose graph.nq is larger than this is queried from a store on disk (OUT/.kg-store)
 STORE_ON_DISK_BYTES = 64 * 2 ** 20
 STORE_DIRNAME = ".kg-store"
+STORE_LOCK = ".kg-store.lock"  # held while a query makes the store (and clears a killed one's leftovers)
 
 
 def load_store(path: str | Path, *, allow_network: bool = False) -> OxigraphGraph:
@@ -174,8 +175,8 @@ def disk_store(folder: Path):
     file in memory, and made again when either file has changed since. A build of hundreds
     of MB then answers its first query after a load of a minute or so, and the next ones at
     once, in bounded memory."""
+    import fcntl
     import shutil
-    import tempfile
 
     import pyoxigraph as ox
 
@@ -188,9 +189,37 @@ def disk_store(folder: Path):
     except OSError:
         pass  # none yet, or not one of ours: make it
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=STORE_DIRNAME + ".", suffix=".tmp", dir=folder))
+        fd = os.open(folder / STORE_LOCK, os.O_RDWR | os.O_CREAT, 0o666)
     except OSError:
         return None  # a folder we may not write into: the caller loads the graph in memory
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # one query makes the store; the others wait, then read it
+        try:
+            if (location / "kg-stamp.json").read_text(encoding="utf-8") == stamp:
+                return ox.Store.read_only(str(location))  # made while this one waited
+        except OSError:
+            pass
+        # what a query killed while making the store left (no one else is making one now)
+        for old in folder.glob(STORE_DIRNAME + ".*.tmp"):
+            if old.is_dir() and not old.is_symlink():
+                shutil.rmtree(old, ignore_errors=True)
+        return _make_store(folder, location, stamp)
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _make_store(folder: Path, location: Path, stamp: str):
+    """Bulk-load graph.nq and graph.ttl into a new store beside ``location`` and move it there."""
+    import shutil
+    import tempfile
+
+    import pyoxigraph as ox
+
+    nq, ttl = folder / "graph.nq", folder / "graph.ttl"
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=STORE_DIRNAME + ".", suffix=".tmp", dir=folder))
+    except OSError:
+        return None
     try:
         store = ox.Store(str(tmp / "db"))
         store.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
@@ -201,8 +230,7 @@ def disk_store(folder: Path):
         shutil.rmtree(location, ignore_errors=True)
         os.replace(tmp / "db", location)
     except OSError:
-        if not (location / "kg-stamp.json").exists():  # (another query may have made it meanwhile)
-            return None
+        return None  # e.g. the disk is full: the caller loads the graph in memory
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return ox.Store.read_only(str(location))

@@ -197,13 +197,13 @@ class GraphChunks:
                 ttl.append(f"{s_ttl} " + " ;\n\t".join(parts) + " .\n")
             if nodes is not None:
                 try:
-                    nodes.append(writer.node(s, [(p, o) for _pn, _on, p, o in rows]))
+                    nodes.append(writer.node_text(s, rows))
                 except _Unsupported:
                     nodes = None  # the whole graph goes to rdflib's Converter (kg/jsonld.py)
         body = "".join(trig)
         return ("".join(nquads).encode("utf-8"), (f"{turtle.iri(name)} {{\n{body}}}\n" if body else "").encode("utf-8"),
                 "".join(ttl).encode("utf-8"),
-                self._jsonld_text(name, nodes) if nodes is not None else self.jsonld(name, triples))
+                self._jsonld_lines(name, nodes) if nodes is not None else self.jsonld(name, triples))
 
     def turtle_of(self, triples: Iterable[tuple]) -> bytes:
         """Turtle of plain-term triples, without the prefix lines."""
@@ -220,8 +220,6 @@ class GraphChunks:
         """A named graph's object: its nodes one per line, keys, values and nodes sorted (what
         :func:`_stable` sorts), written by json's C encoder (an indented dump runs json's
         Python encoder: 20x slower)."""
-        if not nodes:
-            return ""
         dump = _JSON
         lines = []
         for node in nodes:
@@ -229,7 +227,13 @@ class GraphChunks:
                 if isinstance(value, list):
                     node[key] = sorted(value, key=dump)
             lines.append(dump(node))
-        return (f'    {{"@id": {dump(self.jsonld_writer._shrink(name))}, "@graph": [\n      '
+        return self._jsonld_lines(name, lines)
+
+    def _jsonld_lines(self, name: str, lines: list[str]) -> str:
+        """A named graph's object of its nodes' JSON texts (JsonLdWriter.node_text)."""
+        if not lines:
+            return ""
+        return (f'    {{"@id": {_JSON(self.jsonld_writer._shrink(name))}, "@graph": [\n      '
                 + ",\n      ".join(sorted(lines)) + "\n    ]}")
 
     def header(self) -> bytes:

@@ -26,6 +26,7 @@ on the fast path covering everything.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from typing import Any, Callable, Iterable
 
@@ -41,6 +42,7 @@ from .graph import Lit, to_rdflib
 _LIST_PREDICATES = (str(RDF.first), str(RDF.rest))
 _RDF_TYPE, _RDF_NIL = str(RDF.type), str(RDF.nil)
 _NATIVE = frozenset(str(t) for t in PLAIN_LITERAL_TYPES)
+_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # as kg/export.py writes a node
 _MEMO = 65536  # IRIs a writer remembers how it wrote (entities, classes and predicates come back)
 
 
@@ -112,6 +114,8 @@ class JsonLdWriter:
         self.shrunk: dict[Any, str] = {}
         self.symbols: dict[Any, str] = {}
         self.object_ids: dict[Any, str] = {}
+        self.pair_texts: dict[str, dict] = {}  # predicate -> object (both N-Triples) -> (key, value as JSON, truth)
+        self.key_texts: dict[str, str] = {}
 
     def graph_object(self, name: str, triples: Iterable[tuple]) -> dict | None:
         """``{"@id": name, "@graph": nodes}`` of a named graph's plain-term triples, or None
@@ -152,30 +156,73 @@ class JsonLdWriter:
             pairs.append((p, o))
         return self._subject_nodes({s: self._properties(pairs) for s, pairs in by_subject.items()})
 
-    def node(self, s: str, pairs: Iterable[tuple]) -> dict:
-        """The node object of subject ``s`` (an IRI) with its (predicate, object) pairs of plain
-        terms, as :meth:`nodes` makes it; raises _Unsupported where the fast path does not
-        model the graph (then hand the graph's triples to :meth:`nodes`)."""
-        return self._subject_nodes({s: self._properties(pairs)})[0]
+    def node_text(self, s: str, rows: Iterable[tuple]) -> str:
+        """The node object of subject ``s`` (an IRI), as :meth:`nodes` makes it, as JSON text:
+        ``_JSON(node)`` once every list in it is sorted by the
+        JSON text of its values. ``rows``: (predicate, object as N-Triples, predicate,
+        object) of the subject, as kg/export.py GraphChunks has them. Each pair's key and value
+        text are made once and remembered by predicate and object text (entities, classes and
+        counts come back), so a node costs a join of remembered texts rather than building
+        dicts to encode them again. Raises _Unsupported where the fast path does not model the
+        graph (then hand the graph's triples to :meth:`nodes`)."""
+        texts = self.pair_texts
+        by_key: dict[str, list] = {}
+        for p_nt, o_nt, p, o in rows:
+            of_p = texts.get(p_nt)
+            if of_p is None:
+                of_p = texts[p_nt] = {}
+            hit = of_p.get(o_nt)
+            if hit is None:
+                if len(of_p) >= _MEMO:
+                    of_p.clear()
+                key, make = self._rule(p, o)
+                value = make(o)
+                hit = of_p[o_nt] = (key, _JSON(value), bool(value))
+            got = by_key.get(hit[0])
+            if got is None:
+                by_key[hit[0]] = [hit]
+            else:
+                got.append(hit)
+        dump = self.key_text
+        items = [(self.id_key, _JSON(self._shrink(s)))]
+        for key, hits in by_key.items():
+            if len(hits) == 1:
+                items.append((key, hits[0][1]))
+            elif all(h[2] for h in hits):
+                items.append((key, "[" + ", ".join(sorted([h[1] for h in hits])) + "]"))
+            else:
+                raise _Unsupported  # as _several
+        items.sort()
+        return "{" + ", ".join([f"{dump(k)}: {v}" for k, v in items]) + "}"
+
+    def key_text(self, key: str) -> str:
+        out = self.key_texts.get(key)
+        if out is None:
+            out = self.key_texts[key] = _JSON(key)
+        return out
+
+    def _rule(self, p, o) -> tuple[str, Callable]:
+        """(key, object -> value) of a predicate and an object of its kind, decided once."""
+        if type(p) is not str:
+            raise _Unsupported
+        if type(o) is str:
+            rule = self.iri_rules.get(p)
+            if rule is None:
+                rule = self.iri_rules[p] = self._iri_rule(p)
+            return rule
+        if type(o) is Lit:
+            rule_key = (p, o[1], o[2])
+            rule = self.literal_rules.get(rule_key)
+            if rule is None:
+                rule = self.literal_rules[rule_key] = self._literal_rule(p, o[1], o[2])
+            return rule
+        raise _Unsupported
 
     def _properties(self, pairs: Iterable[tuple]) -> dict[str, list]:
         props: dict[str, list] = {}
-        iri_rules, literal_rules = self.iri_rules, self.literal_rules
+        rule_of = self._rule
         for p, o in pairs:
-            if type(p) is not str:
-                raise _Unsupported
-            if type(o) is str:
-                rule = iri_rules.get(p)
-                if rule is None:
-                    rule = iri_rules[p] = self._iri_rule(p)
-            elif type(o) is Lit:
-                rule_key = (p, o[1], o[2])
-                rule = literal_rules.get(rule_key)
-                if rule is None:
-                    rule = literal_rules[rule_key] = self._literal_rule(p, o[1], o[2])
-            else:
-                raise _Unsupported
-            key, make = rule
+            key, make = rule_of(p, o)
             values = props.get(key)
             if values is None:
                 props[key] = [make(o)]

@@ -202,3 +202,43 @@ def test_random_datasets_without_blank_nodes_are_written_as_rdflib_writes_them(q
         assert serialize_jsonld(ds) == rdflib_text(ds)
     context = jsonld_context()
     assert as_text(jsonld_document(quads, context)) == as_text(rdflib_document(ds, context))
+
+
+# one writer for every example, as a build's worker keeps one for thousands of graphs: what it
+# remembers of one graph (keys and value texts by predicate and object) must hold in the next
+_CHUNKS = None
+
+
+def _chunks():
+    global _CHUNKS
+    if _CHUNKS is None:
+        from kg.export import GraphChunks, context_for_base, prefixes_for_base
+
+        _CHUNKS = GraphChunks(prefixes_for_base(None), context_for_base(None))
+    return _CHUNKS
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(
+    st.tuples(st.sampled_from(IRIS), st.sampled_from(PREDICATES), st.one_of(st.sampled_from(IRIS), literals)),
+    max_size=25,
+    unique_by=lambda t: t,
+))
+def test_a_build_piece_of_json_ld_is_the_graph_object_made_from_node_dicts(triples):
+    """GraphChunks.pieces writes each node's JSON text from remembered value texts
+    (JsonLdWriter.node_text); it must be the text of the node dicts (JsonLdWriter.nodes,
+    itself checked against rdflib above), and a graph node_text cannot write (a falsy value
+    among several) goes the dict way."""
+    from kg.graph import Lit
+    from kg.jsonld import _plain
+
+    def build_term(t):  # as a build makes it (kg/graph.py PlainTerms): a string has no datatype
+        t = _plain(t)
+        return Lit(t.lexical, None, None) if type(t) is Lit and t.datatype == str(XSD.string) else t
+
+    plain = list(dict.fromkeys(tuple(map(build_term, t)) for t in triples))
+    chunks = _chunks()
+    piece = chunks.pieces(str(ART.a), plain)[3]
+    assert piece == chunks.jsonld(str(ART.a), plain)
+    if plain:
+        assert json.loads(piece)["@graph"]

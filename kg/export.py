@@ -275,9 +275,10 @@ class _TurtleWriter:
         return f"<{iri}>"
 
     def term(self, t, nt_text: str) -> str:
-        """t as Turtle (nt_text: t as N-Triples)."""
+        """t as Turtle (nt_text: t as N-Triples, which also names it in the memo: a string's
+        hash is kept, a literal's tuple is hashed at every lookup)."""
         names = self.names
-        text = names.get(t)
+        text = names.get(nt_text)
         if text is None:
             if type(t) is str:
                 text = "a" if t == _RDF_TYPE else self.iri(t)
@@ -289,7 +290,7 @@ class _TurtleWriter:
                 text = nt_text
             if len(names) >= self.MEMO:
                 names.clear()
-            names[t] = text
+            names[nt_text] = text
         return text
 
     def parts(self, rows: list[tuple]) -> list[str]:

@@ -114,8 +114,7 @@ class JsonLdWriter:
         self.shrunk: dict[Any, str] = {}
         self.symbols: dict[Any, str] = {}
         self.object_ids: dict[Any, str] = {}
-        self.pair_texts: dict[str, dict] = {}  # predicate -> object (both N-Triples) -> (key, value as JSON, truth)
-        self.key_texts: dict[str, str] = {}
+        self.pair_texts: dict[str, dict] = {}  # predicate -> object (both N-Triples) -> (key, value as JSON, truth, key as JSON + ": ")
 
     def graph_object(self, name: str, triples: Iterable[tuple]) -> dict | None:
         """``{"@id": name, "@graph": nodes}`` of a named graph's plain-term triples, or None
@@ -177,29 +176,22 @@ class JsonLdWriter:
                     of_p.clear()
                 key, make = self._rule(p, o)
                 value = make(o)
-                hit = of_p[o_nt] = (key, _JSON(value), bool(value))
+                hit = of_p[o_nt] = (key, _JSON(value), bool(value), f"{_JSON(key)}: ")
             got = by_key.get(hit[0])
             if got is None:
                 by_key[hit[0]] = [hit]
             else:
                 got.append(hit)
-        dump = self.key_text
-        items = [(self.id_key, _JSON(self._shrink(s)))]
+        items = [(self.id_key, f"{_JSON(self.id_key)}: {_JSON(self._shrink(s))}")]
         for key, hits in by_key.items():
             if len(hits) == 1:
-                items.append((key, hits[0][1]))
+                items.append((key, hits[0][3] + hits[0][1]))
             elif all(h[2] for h in hits):
-                items.append((key, "[" + ", ".join(sorted([h[1] for h in hits])) + "]"))
+                items.append((key, hits[0][3] + "[" + ", ".join(sorted([h[1] for h in hits])) + "]"))
             else:
                 raise _Unsupported  # as _several
         items.sort()
-        return "{" + ", ".join([f"{dump(k)}: {v}" for k, v in items]) + "}"
-
-    def key_text(self, key: str) -> str:
-        out = self.key_texts.get(key)
-        if out is None:
-            out = self.key_texts[key] = _JSON(key)
-        return out
+        return "{" + ", ".join([v for _k, v in items]) + "}"
 
     def _rule(self, p, o) -> tuple[str, Callable]:
         """(key, object -> value) of a predicate and an object of its kind, decided once."""

@@ -144,18 +144,30 @@ class UnionView:
     does not touch the caller's dataset.
     """
 
-    def __init__(self, graph):
+    def __init__(self, graph=None):
         self.spo: dict = defaultdict(lambda: defaultdict(set))
         self.by_type: dict = defaultdict(set)
         self.facts: set = set()
         self.evidence_articles: set = set()
         self.conflicts_of: dict = defaultdict(set)  # fact -> the kg:Contradiction nodes naming it
+        if graph is None:
+            return
         from .graph import dataset_quads, is_dataset
 
         if is_dataset(graph):  # every named graph and the default graph
-            triples = dataset_quads(graph)
+            self.add_all(dataset_quads(graph))
         else:
-            triples = graph.triples((None, None, None))
+            self.add_all(graph.triples((None, None, None)))
+
+    @classmethod
+    def of_triples(cls, triples: Iterable[tuple]) -> "UnionView":
+        """The view of triples (or quads: the graph is left aside) of rdflib terms, read once
+        as they come: a large file streamed through a parser is never held as a Dataset."""
+        view = cls()
+        view.add_all(triples)
+        return view
+
+    def add_all(self, triples: Iterable[tuple]) -> None:
         add = self._add
         for s, p, o, *_ in triples:
             add(s, p, o)

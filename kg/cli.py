@@ -275,10 +275,10 @@ def explain(
     Example: kg explain build --subject HAL --predicate kg:licensedProducerOf
     """
     from .explain import explain as run_explain
-    from .query import load_graph
+    from .query import read_view
 
     try:
-        found = run_explain(load_graph(graph), subject=subject, predicate=predicate, obj=obj, fact=fact)
+        found = run_explain(read_view(graph), subject=subject, predicate=predicate, obj=obj, fact=fact)
     except KGError as e:
         _fail(e)
     for x in found:
@@ -325,10 +325,10 @@ def analyze(
     Example: kg analyze build --path HAL CAATSA
     """
     from .analysis import report_text, run_analysis
-    from .query import load_graph
+    from .query import read_view
 
     try:
-        report, written = run_analysis(load_graph(graph), path=path if path and all(path) else None, out_dir=out_dir, top=top)
+        report, written = run_analysis(read_view(graph), path=path if path and all(path) else None, out_dir=out_dir, top=top)
     except KGError as e:
         _fail(e)
     out.print(report_text(report).rstrip("\n"), markup=False, highlight=False)
@@ -351,11 +351,11 @@ def render(
 
     Example: kg render build --out russia.html --focus Russia --hops 2 --classes Country,Person,Organization
     """
-    from .query import load_graph
+    from .query import read_view
     from .render import render_html
 
     try:
-        stats = render_html(load_graph(graph), out_file, title=title, max_nodes=max_nodes, focus=focus, hops=hops,
+        stats = render_html(read_view(graph), out_file, title=title, max_nodes=max_nodes, focus=focus, hops=hops,
                             classes=classes, max_facts=max_facts)
     except KGError as e:
         _fail(e)

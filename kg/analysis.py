@@ -137,6 +137,10 @@ _INDEXED = {RDF.type: "type", RDF.subject: "subject", KG.article: "article",  # 
             KG.conflictingFact: "conflict"}
 
 
+class _Values(set):
+    """The several values of one subject and predicate in a :class:`UnionView`."""
+
+
 class UnionView:
     """Every triple of a Dataset's graphs (or of a Graph) once, indexed by subject, to read.
 
@@ -145,7 +149,9 @@ class UnionView:
     """
 
     def __init__(self, graph=None):
-        self.spo: dict = defaultdict(lambda: defaultdict(set))
+        # subject -> predicate -> its object, or a _Values set of them when there are several
+        # (most properties have one value: a set each would be most of the view's memory)
+        self.spo: dict = {}
         self.by_type: dict = defaultdict(set)
         self.facts: set = set()
         self.evidence_articles: set = set()
@@ -173,7 +179,16 @@ class UnionView:
             add(s, p, o)
 
     def _add(self, s, p, o) -> None:
-        self.spo[s][p].add(o)
+        props = self.spo.get(s)
+        if props is None:
+            props = self.spo[s] = {}
+        v = props.get(p)
+        if v is None:
+            props[p] = o
+        elif type(v) is _Values:
+            v.add(o)
+        elif v != o:
+            props[p] = _Values((v, o))
         kind = _INDEXED.get(p)  # a dict look-up: cheaper than comparing p with each of them
         if kind is None:
             return
@@ -186,10 +201,18 @@ class UnionView:
         else:
             self.evidence_articles.add(o)
 
+    def values(self, s, p) -> Iterable:
+        """The values of ``s p ?``, in no order."""
+        props = self.spo.get(s)
+        v = props.get(p) if props else None
+        return () if v is None else v if type(v) is _Values else (v,)
+
+    def subjects(self) -> Iterable:
+        return self.spo.keys()
+
     def objects(self, s, p) -> list:
         """The values of ``s p ?``, sorted."""
-        props = self.spo.get(s)
-        return sorted(props.get(p, ()), key=_term_key) if props else []
+        return sorted(self.values(s, p), key=_term_key)
 
     def first(self, s, p):
         """The smallest value of ``s p ?`` (a deterministic pick among several), or None."""
@@ -199,7 +222,7 @@ class UnionView:
     def properties(self, s) -> list[tuple]:
         """Every (predicate, object) of ``s``, sorted."""
         props = self.spo.get(s, {})
-        pairs = ((p, o) for p, values in props.items() for o in values)
+        pairs = ((p, o) for p, v in props.items() for o in (v if type(v) is _Values else (v,)))
         return sorted(pairs, key=lambda po: (str(po[0]), _term_key(po[1])))
 
 

@@ -56,11 +56,11 @@ def resolve_entity(g, name: str) -> URIRef:
         prefix, local = name.split(":", 1)
         return URIRef(str(PREFIXES[prefix]) + local)
     v = union_view(g)
-    if ENT[name] in v.spo:
+    if v.spo.get(ENT[name]):
         return ENT[name]
     want = name.casefold()
-    hits = sorted({s for s, props in v.spo.items() for p in (RDFS.label, SKOS.altLabel)
-                   for o in props.get(p, ()) if str(o).casefold() == want}, key=str)
+    hits = sorted({s for s in v.subjects() for p in (RDFS.label, SKOS.altLabel)
+                   for o in v.values(s, p) if str(o).casefold() == want}, key=str)
     if not hits:
         raise ExplainError(f"no entity named {name!r} in the graph")
     return hits[0]

@@ -769,9 +769,11 @@ def serialize_gexf(graph) -> str:
 
 
 def export_graph(source, fmt: str, out: str | Path) -> Path:
-    """Load a build folder or RDF file and write it in ``fmt`` (one of GRAPH_FORMATS) to ``out``."""
+    """Load a build folder or RDF file and write it in ``fmt`` (one of GRAPH_FORMATS) to ``out``.
+    GraphML and GEXF, made from the facts, read the graph as `kg analyze` does, so they work
+    on builds of any size; the RDF formats load it into rdflib."""
     from .errors import InputError
-    from .query import load_graph
+    from .query import load_graph, read_view
 
     writers = {
         "graphml": serialize_graphml, "gexf": serialize_gexf, "nquads": serialize_nquads,
@@ -782,6 +784,7 @@ def export_graph(source, fmt: str, out: str | Path) -> Path:
     out = Path(out)
     if out.is_dir():
         raise InputError(f"{out}: is a folder; give a file name for --out")
-    ds = load_graph(source)
-    write_atomic(out, writers[fmt](ds))
+    # the entity graph is read from the streamed view (kg/query.py read_view), RDF through rdflib
+    graph = read_view(source) if fmt in ("graphml", "gexf") else load_graph(source)
+    write_atomic(out, writers[fmt](graph))
     return out

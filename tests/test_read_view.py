@@ -95,3 +95,16 @@ def test_terms_keep_their_kind(tmp_path):
     assert len(got) == len(expected) == 4
     blank = next(o for o in got if isinstance(o, BNode))
     assert view.objects(blank, p) == [URIRef("https://e.org/c")]  # the same node as subject and object
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf"])
+def test_entity_graph_exports_are_those_of_the_dataset(built, fmt, tmp_path):
+    """`kg export --format graphml|gexf` reads the streamed view: the same bytes as the
+    Dataset gives."""
+    from kg.export import serialize_gexf, serialize_graphml
+
+    out, ds = built
+    res = runner.invoke(app, ["export", str(out), "--format", fmt, "--out", str(tmp_path / f"g.{fmt}")])
+    assert res.exit_code == 0, res.output
+    expected = (serialize_graphml if fmt == "graphml" else serialize_gexf)(ds)
+    assert (tmp_path / f"g.{fmt}").read_text(encoding="utf-8") == expected and "<edge" in expected

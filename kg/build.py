@@ -449,6 +449,10 @@ class _Plan:
             self.ids.append([identity(f) for f in facts])
             self.plain.append(plain)
         self.facts = merger.facts()  # as claims: every fact once, its evidence from every article
+        self.tally = {"facts": len(self.facts),  # what the summary counts of them
+                      "facts_per_relation": dict(sorted(Counter(f.predicate for f in self.facts).items())),
+                      "facts_per_modality": dict(sorted(Counter(f.modality for f in self.facts).items())),
+                      "entities": len({t.value for f in self.facts for t in (f.subject, f.object) if t.kind == "entity"})}
         locals_ = [fact_local(f) for f in self.facts]
         self.articles = {d.slug: Article(d.slug, d.name, d.meta.get("date") or None, d.meta.get("publisher") or None)
                          for d in digests}
@@ -494,8 +498,10 @@ class _Plan:
             qualifiers=(), conflicts=tuple(sorted(self.conflicts_of.get(identity(f), ()))))
 
     def forget_articles(self) -> None:
-        """Drop what :meth:`job` reads of each article, once its jobs are made: the jobs hold it."""
-        self.ids = self.plain = self.rewrites = None
+        """Drop what :meth:`job` reads of each article, once its jobs are made (the jobs hold
+        it), and the merged claims (the projection, the corroboration and the tally keep what
+        is read of them later)."""
+        self.ids = self.plain = self.rewrites = self.facts = self.shared = None
 
     def job(self, i: int, d: _Digest, wanted: frozenset = frozenset()) -> tuple:
         """What pass 3 (or pass 4, for the records of ``wanted`` fact nodes) needs for article i."""
@@ -825,9 +831,17 @@ def _build(pack: RulePack, files: list[Path], slugs: dict, out: Path, pool, work
             progress(i, len(jobs), d.path)
         digests.append(d)
     read = [d for d in digests if d.skipped is None]
+    # the report lists the first REPORT_ROWS unmatched sentences in path order and counts the rest
+    unmatched_total, listed = sum(len(d.unmatched) for d in read), 0
+    for i, d in enumerate(read):
+        if listed >= REPORT_ROWS and d.unmatched:
+            read[i] = replace(d, unmatched=())
+        listed += len(d.unmatched)
     in_path_order = list(read)
     skipped = [d.skipped for d in digests if d.skipped is not None]
     skipped += [Skipped(d.path, "no facts found (the article was read; no rule matched)") for d in read if not d.claims]
+    extracted, cached = sum(not d.cached for d in digests), sum(d.cached for d in digests)
+    del digests  # (`read` and `in_path_order` hold the articles read; their claims go after the plan)
     clock.lap("extract")
     # 2. plan, from the digests
     read.sort(key=lambda d: T.instance("art", d.slug))  # the files list the graphs in IRI order
@@ -955,18 +969,15 @@ def _build(pack: RulePack, files: list[Path], slugs: dict, out: Path, pool, work
         out_dir=str(out),
         articles=len(read),
         sentences=sum(d.sentences for d in read),
-        facts=len(plan.facts),
-        facts_per_relation=dict(sorted(Counter(f.predicate for f in plan.facts).items())),
-        facts_per_modality=dict(sorted(Counter(f.modality for f in plan.facts).items())),
-        entities=len({t.value for f in plan.facts for t in (f.subject, f.object) if t.kind == "entity"}),
+        **plan.tally,
         triples=triples,
         skipped=tuple(sorted(skipped, key=lambda s: s.path)),
         shacl_conforms=validation.conforms if validation else True,
         shacl_violations=validation.violations if validation else 0,
-        unmatched_sentences=sum(len(d.unmatched) for d in read),
+        unmatched_sentences=unmatched_total,
         outputs=tuple(str(out / name) for name in OUTPUTS),
-        extracted=sum(not d.cached for d in digests),
-        cached=sum(d.cached for d in digests),
+        extracted=extracted,
+        cached=cached,
         workers=workers if pool is not None else 1,
         shacl_scope=scope,
         timings=clock.laps,

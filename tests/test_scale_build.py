@@ -126,3 +126,21 @@ def test_the_cycle_collector_is_off_during_a_build_and_as_it_was_after(tmp_path,
         assert gc.isenabled() is enabled
     finally:
         gc.enable()
+
+
+def test_report_lists_the_first_unmatched_sentences_and_counts_them_all(tmp_path, monkeypatch):
+    """A build keeps the text of only the unmatched sentences its report lists (the first
+    REPORT_ROWS, in path order); the count covers every one."""
+    import json
+
+    import kg.build
+
+    build([EXAMPLES], tmp_path / "all", workers=1, cache=False, shacl="off")
+    full = json.loads((tmp_path / "all" / "report.json").read_text(encoding="utf-8"))
+    assert full["unmatched_total"] == len(full["unmatched"]) > 10
+    monkeypatch.setattr(kg.build, "REPORT_ROWS", 5)
+    summary = build([EXAMPLES], tmp_path / "five", workers=1, cache=False, shacl="off")
+    five = json.loads((tmp_path / "five" / "report.json").read_text(encoding="utf-8"))
+    assert five["unmatched"] == full["unmatched"][:5]
+    assert five["unmatched_total"] == summary.unmatched_sentences == full["unmatched_total"]
+    assert f"and {full['unmatched_total'] - 5} more" in (tmp_path / "five" / "report.md").read_text(encoding="utf-8")

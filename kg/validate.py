@@ -554,12 +554,34 @@ REPORT_FORMATS = ("human", "turtle")
 
 
 def validate_path(path, *, engine: str = DEFAULT_ENGINE, workers: int | None = 1) -> ValidationResult:
-    """Load a build folder or an RDF file and validate the union of its graphs."""
-    from .query import load_graph
+    """Load a build folder or an RDF file and validate the union of its graphs.
+
+    rudof reads the file with pyoxigraph's strict parser (a build folder: its graph.ttl, the
+    union with each triple once), never as rdflib terms, so a build of millions of triples
+    can be validated; pyshacl, and JSON-LD files, go through rdflib."""
+    from pathlib import Path
+
+    from .query import FORMATS_BY_SUFFIX, graph_file, load_graph, parse_quads
+    from .vocab import PREFIXES
 
     check_engine(engine)
+    source = Path(path)
+    if source.is_dir() and (source / "graph.ttl").is_file():
+        source = source / "graph.ttl"
+    if engine == "rudof" and FORMATS_BY_SUFFIX.get(graph_file(source).suffix.lower()) != "json-ld":
+        quads, prefixes = parse_quads(source)
+        triples = list(dict.fromkeys(q.triple for q in quads))
+        del quads
+        namespaces = [(p, str(ns)) for p, ns in PREFIXES.items()] + sorted(prefixes.items())
+        return _validate_rudof(triples, namespaces, max(1, workers or _default_workers()))
     with worker_pool(workers, engine) as pool:  # forked before the graph is loaded
         return validate_graph(load_graph(path), engine=engine, workers=workers, pool=pool)
+
+
+def _default_workers() -> int:
+    from .build import default_workers
+
+    return default_workers()
 
 
 def format_report(result: ValidationResult, fmt: str = "human") -> str:

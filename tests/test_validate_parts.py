@@ -318,3 +318,23 @@ def test_parts_are_validated_here_when_the_pool_breaks(examples_union, monkeypat
     monkeypatch.setattr(V, "PART_MIN_TRIPLES", 0)
     monkeypatch.setattr(V, "PART_TRIPLES", 300)
     assert _same(V.validate_graph(_broken(examples_union), engine="rudof", workers=2)) == _same(whole)
+
+
+@pytest.mark.parametrize("suffix, fmt", [(".ttl", "turtle"), (".nq", "nquads"), (".trig", "trig")])
+def test_a_file_validated_by_rudof_is_read_by_pyoxigraph_with_the_results_of_rdflib(examples_union, tmp_path,
+                                                                                     monkeypatch, suffix, fmt):
+    """`kg validate FILE` with rudof parses the file with pyoxigraph (no rdflib terms, so that
+    a large build fits); the report is the one the rdflib-loaded Dataset gives, also when
+    triples sit in several graphs and the graph is cut into parts."""
+    from kg.query import load_graph
+
+    data = _broken(examples_union)
+    f = tmp_path / f"broken{suffix}"
+    (data if fmt == "turtle" else _dataset(data)).serialize(f, format=fmt)
+    monkeypatch.setattr(V, "PART_MIN_TRIPLES", 0)
+    monkeypatch.setattr(V, "PART_TRIPLES", 500)
+    expected = V.validate_graph(load_graph(f), engine="rudof", workers=1)
+    monkeypatch.setattr("kg.query.load_graph", lambda *a, **k: pytest.fail("loaded into rdflib"))
+    got = V.validate_path(f, engine="rudof", workers=1)
+    assert not got.conforms and got.violations >= 12
+    assert _same(got) == _same(expected)

@@ -149,12 +149,38 @@ def read_view(path: str | Path, *, allow_network: bool = False):
             memo[t] = got
         return got
 
+    return UnionView.of_triples((term(q.subject), term(q.predicate), term(q.object)) for q in _stream(p, fmt))
+
+
+def _stream(p: Path, fmt, prefixes: dict | None = None):
+    """The quads of file p as pyoxigraph's strict parser reads them (the prefixes it declared
+    go into ``prefixes`` at the end); an unreadable file or a syntax error (raised as the
+    parser comes to it) is a GraphLoadError naming the file."""
+    import pyoxigraph as ox
+
     try:
-        return UnionView.of_triples((term(q.subject), term(q.predicate), term(q.object))
-                                    for q in ox.parse(path=str(p), format=fmt))
+        parser = ox.parse(path=str(p), format=fmt)
+        yield from parser
+        if prefixes is not None:
+            prefixes.update(parser.prefixes)
     except (SyntaxError, ValueError, OSError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise GraphLoadError(f"{p}: cannot parse as {FORMATS_BY_SUFFIX[p.suffix.lower()]}: {first}") from None
+        raise GraphLoadError(f"{p}: cannot parse as {FORMATS_BY_SUFFIX.get(p.suffix.lower(), p.suffix)}: {first}") from None
+
+
+def union_triples(path: str | Path) -> tuple[list, dict]:
+    """(the union of a file's graphs as pyoxigraph Triples, each once; the prefixes it
+    declared), read by pyoxigraph's strict streaming parser: no quad list is held beside the
+    triples. A build folder: its graph.ttl (the union already). Not for JSON-LD."""
+    import pyoxigraph as ox
+
+    p = Path(path)
+    if p.is_dir() and (p / "graph.ttl").is_file():
+        p = p / "graph.ttl"
+    p = graph_file(p)
+    prefixes: dict = {}
+    triples = list(dict.fromkeys(q.triple for q in _stream(p, ox.RdfFormat.from_extension(p.suffix.lower().lstrip(".")), prefixes)))
+    return triples, prefixes
 
 
 _XSD_STRING = str(XSD.string)
@@ -183,12 +209,8 @@ def parse_quads(path: str | Path, *, allow_network: bool = False) -> tuple[list,
     if p.suffix.lower() in (".jsonld", ".json"):
         _check_jsonld(p, allow_network)
     fmt = ox.RdfFormat.JSON_LD if p.suffix.lower() == ".json" else ox.RdfFormat.from_extension(p.suffix.lower().lstrip("."))
-    try:
-        parser = ox.parse(path=str(p), format=fmt)
-        quads = list(parser)
-        prefixes = dict(parser.prefixes)
-    except (SyntaxError, ValueError, OSError) as e:
-        raise GraphLoadError(f"{p}: cannot parse as {fmt}: {str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}") from None
+    prefixes: dict = {}
+    quads = list(_stream(p, fmt, prefixes))
     return quads, prefixes
 
 

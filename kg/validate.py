@@ -561,7 +561,7 @@ def validate_path(path, *, engine: str = DEFAULT_ENGINE, workers: int | None = 1
     can be validated; pyshacl, and JSON-LD files, go through rdflib."""
     from pathlib import Path
 
-    from .query import FORMATS_BY_SUFFIX, graph_file, load_graph, parse_quads
+    from .query import FORMATS_BY_SUFFIX, graph_file, load_graph, union_triples
     from .vocab import PREFIXES
 
     check_engine(engine)
@@ -569,9 +569,7 @@ def validate_path(path, *, engine: str = DEFAULT_ENGINE, workers: int | None = 1
     if source.is_dir() and (source / "graph.ttl").is_file():
         source = source / "graph.ttl"
     if engine == "rudof" and FORMATS_BY_SUFFIX.get(graph_file(source).suffix.lower()) != "json-ld":
-        quads, prefixes = parse_quads(source)
-        triples = list(dict.fromkeys(q.triple for q in quads))
-        del quads
+        triples, prefixes = union_triples(source)
         namespaces = [(p, str(ns)) for p, ns in PREFIXES.items()] + sorted(prefixes.items())
         return _validate_rudof(triples, namespaces, max(1, workers or _default_workers()))
     with worker_pool(workers, engine) as pool:  # forked before the graph is loaded

@@ -168,19 +168,13 @@ def _stream(p: Path, fmt, prefixes: dict | None = None):
         raise GraphLoadError(f"{p}: cannot parse as {FORMATS_BY_SUFFIX.get(p.suffix.lower(), p.suffix)}: {first}") from None
 
 
-def union_triples(path: str | Path) -> tuple[list, dict]:
-    """(the union of a file's graphs as pyoxigraph Triples, each once; the prefixes it
-    declared), read by pyoxigraph's strict streaming parser: no quad list is held beside the
-    triples. A build folder: its graph.ttl (the union already). Not for JSON-LD."""
+def iter_quads(path: str | Path, prefixes: dict | None = None):
+    """The quads of an RDF file (not JSON-LD) one by one, as pyoxigraph's strict parser reads
+    them; the prefixes the file declared go into ``prefixes`` at the end."""
     import pyoxigraph as ox
 
-    p = Path(path)
-    if p.is_dir() and (p / "graph.ttl").is_file():
-        p = p / "graph.ttl"
-    p = graph_file(p)
-    prefixes: dict = {}
-    triples = list(dict.fromkeys(q.triple for q in _stream(p, ox.RdfFormat.from_extension(p.suffix.lower().lstrip(".")), prefixes)))
-    return triples, prefixes
+    p = graph_file(path)
+    return _stream(p, ox.RdfFormat.from_extension(p.suffix.lower().lstrip(".")), prefixes)
 
 
 _XSD_STRING = str(XSD.string)

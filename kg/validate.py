@@ -145,8 +145,8 @@ def validate_ntriples(text: str, *, engine: str = DEFAULT_ENGINE, workers: int |
     if engine == "rudof":
         import pyoxigraph as ox
 
-        triples = [q.triple for q in ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)]
-        return _validate_rudof(triples, namespaces, workers)
+        triples = _text_triples(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
+        return _validate_rudof(triples, namespaces, workers, _TEXT_TERMS)
     g = Graph()
     for prefix, ns in namespaces:
         g.bind(prefix, ns, override=True, replace=True)
@@ -155,13 +155,14 @@ def validate_ntriples(text: str, *, engine: str = DEFAULT_ENGINE, workers: int |
         return validate_graph(g, engine=engine, workers=workers, pool=pool)
 
 
-def _validate_rudof(triples: list, namespaces, workers: int) -> ValidationResult:
-    """rudof over pyoxigraph Triples (each once): in one run when the graph is small or cannot
-    be split, else part by part, on up to `workers` spawned processes."""
-    terms = _ox_terms()
+def _validate_rudof(triples: list, namespaces, workers: int, terms: "_Terms | None" = None) -> ValidationResult:
+    """rudof over triples of pyoxigraph terms (or of `terms`' family): in one run when the
+    graph is small or cannot be split, else part by part, on up to `workers` spawned
+    processes. A triple given twice counts once."""
+    terms = terms or _ox_terms()
     index = _index(triples, shapes_graph(), terms) if len(triples) >= PART_MIN_TRIPLES else None
     if index is None:
-        conforms, report, blocks = _rudof(_ntriples(triples), namespaces, None)
+        conforms, report, blocks = _rudof(terms.text(dict.fromkeys(triples)), namespaces, None)
         return _result(conforms, report, [b for _, b in blocks])
     parts = list(_cut(index))
     jobs = [(focus, part, namespaces, terms) for focus, part in parts]
@@ -190,7 +191,7 @@ def _rudof_job(part: tuple) -> tuple[str, list[str], list]:
     """A part as :func:`_rudof_part` takes it: N-Triples text and the focus IRIs as text
     (quicker to send to a process than pickled terms, and rudof reads text anyway)."""
     focus, triples, namespaces, terms = part
-    return _ntriples(triples), [terms.name(n) for n in focus], namespaces
+    return terms.text(triples), [terms.name(n) for n in focus], namespaces
 
 
 @contextmanager
@@ -377,6 +378,7 @@ class _Terms:
     not_node: type | tuple  # an object of these types cannot be a focus node
     name: Callable  # a named node's IRI as plain text
     term: Callable  # an rdflib URIRef (of the shapes) as a term of the family
+    text: Callable | None = None  # triples of the family -> N-Triples text (for rudof)
 
 
 _RDFLIB_TERMS = _Terms(BNode, (Literal, BNode), str, lambda u: u)
@@ -387,7 +389,43 @@ def _ox_terms() -> _Terms:
     import pyoxigraph as ox
 
     return _Terms((ox.BlankNode, ox.Triple), (ox.Literal, ox.BlankNode, ox.Triple), attrgetter("value"),
-                  lambda u: ox.NamedNode(str(u)))
+                  lambda u: ox.NamedNode(str(u)), _ntriples)
+
+
+class _TextLiteral(str):
+    """A literal of the text family: its N-Triples text."""
+
+
+class _TextBlank(str):
+    """A blank node of the text family: its N-Triples text ("_:b0")."""
+
+
+# Terms as their N-Triples text ("<iri>", '"text"@en', "_:b0"), each text held once: a third
+# of the memory of pyoxigraph's objects (which hold every term of every triple apart), for
+# the graphs of hundreds of MB that `kg validate` reads. An IRI is a plain str.
+_TEXT_TERMS = _Terms(_TextBlank, (_TextLiteral, _TextBlank), lambda n: n[1:-1], lambda u: f"<{u}>",
+                     lambda triples: "".join([f"{s} {p} {o} .\n" for s, p, o in triples]))
+_TEXT_MEMO = 1 << 20  # term texts kept to share (predicates, classes, entities, subjects come back)
+
+
+def _text_triples(quads) -> list[tuple[str, str, str]]:
+    """The triples of pyoxigraph quads (or triples) in the text family (graph names left aside;
+    a triple in several graphs comes as often: the parts hold sets)."""
+    import pyoxigraph as ox
+
+    memo: dict = {}
+
+    def text(t) -> str:
+        s = str(t)
+        got = memo.get(s)
+        if got is None:
+            if len(memo) >= _TEXT_MEMO:
+                memo.clear()
+            got = memo[s] = _TextLiteral(s) if isinstance(t, ox.Literal) else _TextBlank(s) \
+                if isinstance(t, (ox.BlankNode, ox.Triple)) else s
+        return got
+
+    return [(text(q.subject), text(q.predicate), text(q.object)) for q in quads]
 
 
 def _parts(data, shapes: Graph, terms: _Terms = _RDFLIB_TERMS) -> list[tuple[list, list]] | None:
@@ -557,11 +595,12 @@ def validate_path(path, *, engine: str = DEFAULT_ENGINE, workers: int | None = 1
     """Load a build folder or an RDF file and validate the union of its graphs.
 
     rudof reads the file with pyoxigraph's strict parser (a build folder: its graph.ttl, the
-    union with each triple once), never as rdflib terms, so a build of millions of triples
-    can be validated; pyshacl, and JSON-LD files, go through rdflib."""
+    union with each triple once) into triples of N-Triples texts (:data:`_TEXT_TERMS`), never
+    rdflib terms, so a build of millions of triples can be validated; pyshacl, and JSON-LD
+    files, go through rdflib."""
     from pathlib import Path
 
-    from .query import FORMATS_BY_SUFFIX, graph_file, load_graph, union_triples
+    from .query import FORMATS_BY_SUFFIX, graph_file, iter_quads, load_graph
     from .vocab import PREFIXES
 
     check_engine(engine)
@@ -569,9 +608,10 @@ def validate_path(path, *, engine: str = DEFAULT_ENGINE, workers: int | None = 1
     if source.is_dir() and (source / "graph.ttl").is_file():
         source = source / "graph.ttl"
     if engine == "rudof" and FORMATS_BY_SUFFIX.get(graph_file(source).suffix.lower()) != "json-ld":
-        triples, prefixes = union_triples(source)
+        prefixes: dict = {}
+        triples = _text_triples(iter_quads(source, prefixes))
         namespaces = [(p, str(ns)) for p, ns in PREFIXES.items()] + sorted(prefixes.items())
-        return _validate_rudof(triples, namespaces, max(1, workers or _default_workers()))
+        return _validate_rudof(triples, namespaces, max(1, workers or _default_workers()), _TEXT_TERMS)
     with worker_pool(workers, engine) as pool:  # forked before the graph is loaded
         return validate_graph(load_graph(path), engine=engine, workers=workers, pool=pool)
 

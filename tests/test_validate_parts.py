@@ -238,6 +238,14 @@ def test_parts_are_cut_alike_from_rdflib_and_pyoxigraph_terms(examples_union):
     parts = V._parts(ox_triples(g), shapes, ox_terms)
     focus = [ox_terms.name(n) for f, _ in parts for n in f]
     assert sorted(focus) == sorted(str(n) for n in rdflib_index.nodes)  # each node, once
+    # the text family (`kg validate` of a file): the same nodes, and parts of the same triples
+    text = V._TEXT_TERMS
+    text_index = V._index(V._text_triples(ox_triples(g)), shapes, text)
+    assert [text.name(n) for n in text_index.nodes] == [str(n) for n in rdflib_index.nodes]
+    text_parts = V._parts(V._text_triples(ox_triples(g)), shapes, text)
+    assert [[text.name(n) for n in f] for f, _ in text_parts] == [[ox_terms.name(n) for n in f] for f, _ in parts]
+    assert [sorted(text.text(t).splitlines()) for _, t in text_parts] == \
+        [sorted(ox_terms.text(t).splitlines()) for _, t in parts]
     fact = URIRef("https://w3id.org/defcoop/fact/x")
     unsplittable = [[(BNode(), RDFS.label, Literal("x"))],
                     [(fact, RDF.subject, Literal("not a node"))],
@@ -246,6 +254,7 @@ def test_parts_are_cut_alike_from_rdflib_and_pyoxigraph_terms(examples_union):
     for triples in unsplittable:
         assert V._parts(triples, shapes) is None
         assert V._parts(ox_triples(triples), shapes, ox_terms) is None
+        assert V._parts(V._text_triples(ox_triples(triples)), shapes, text) is None
 
 
 def test_rudof_in_this_process_then_on_processes_completes(examples_union, tmp_path):

@@ -14,6 +14,7 @@ the project's prefixes and passes the rest to oxigraph unchanged.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -33,6 +34,7 @@ from .process import end_with_parent
 
 HOST = "127.0.0.1"
 QUERY_TIMEOUT_S = 30
+STATIC_CHUNK = 1 << 20  # bytes of a served file read at a time
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".ttl": "text/turtle", ".trig": "application/trig",
                  ".nq": "application/n-quads", ".jsonld": "application/ld+json", ".csv": "text/csv; charset=utf-8",
                  ".json": "application/json", ".md": "text/markdown; charset=utf-8", ".graphml": "application/xml",
@@ -79,9 +81,11 @@ def wait_until_up(url: str, proc: subprocess.Popen | None = None, timeout: float
 
 
 def load_location(nquads: Path, location: Path) -> None:
-    """Bulk-load an N-Quads file into an oxigraph store folder."""
+    """Bulk-load an N-Quads file into an oxigraph store folder (given 10 minutes, or a second
+    a MB for a larger file: a 200 MB build's graph.nq is 2.5 GB)."""
+    timeout = max(600.0, nquads.stat().st_size / 2**20)
     proc = subprocess.run([oxigraph_binary(), "load", "--location", str(location), "--file", str(nquads)],
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
         msg = (proc.stderr.strip().splitlines() or ["no message"])[-1]
         raise ServeError(f"{nquads}: oxigraph could not load it: {msg}")
@@ -143,11 +147,24 @@ def _front_handler(build_dir: Path, backend: str):
                 self.wfile.write(body)
 
         def _static(self, name: str) -> None:
+            """A file of the build, sent in pieces (graph.nq of a large build is GBs: never read whole)."""
             p = files.get(name)
             if p is None:
                 self._reply(404, b"not found\n")
                 return
-            self._reply(200, p.read_bytes(), CONTENT_TYPES.get(p.suffix, "application/octet-stream"))
+            try:
+                fh = p.open("rb")
+            except OSError:
+                self._reply(404, b"not found\n")
+                return
+            with fh:
+                self.send_response(200)
+                self.send_header("Content-Type", CONTENT_TYPES.get(p.suffix, "application/octet-stream"))
+                self.send_header("Content-Length", str(os.fstat(fh.fileno()).st_size))
+                self.send_header("X-Content-Type-Options", "nosniff")
+                self.end_headers()
+                if self.command != "HEAD":
+                    shutil.copyfileobj(fh, self.wfile, STATIC_CHUNK)
 
         def _query(self, text: str | None, params: dict) -> None:
             if not text:

@@ -115,6 +115,29 @@ def test_serve_binds_to_loopback_and_serves_the_html(served, seed_build):
     assert http(served.url + "nothing.html")[0] == 404
 
 
+def test_serve_sends_the_build_files_whole_and_in_pieces(served, seed_build, monkeypatch):
+    """Every file of the build comes back byte for byte, also one larger than a piece (a
+    large build's graph.nq is GBs: it is sent in pieces, never read whole)."""
+    import urllib.request
+
+    import kg.serve
+
+    from pathlib import Path
+
+    names = ("graph.nq", "graph.ttl", "report.md", "facts.csv")
+    expected = {name: (seed_build[0] / name).read_bytes() for name in names}
+    nq = seed_build[0] / "graph.nq"
+    assert nq.stat().st_size > 4 * 4096
+    monkeypatch.setattr(kg.serve, "STATIC_CHUNK", 4096)
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self} read whole"))
+    for name in names:
+        status, body = http(served.url + name)
+        assert status == 200 and body == expected[name], name
+    req = urllib.request.Request(served.url + "graph.nq", method="HEAD")
+    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(req) as resp:
+        assert resp.headers["Content-Length"] == str(nq.stat().st_size) and resp.read() == b""
+
+
 @pytest.mark.parametrize("name", CQS)
 def test_served_answers_match_rdflib(served, seed_graph, name):
     assert answer(remote_query(served.sparql_url, str(QUERIES / name))) == answer(run_query(seed_graph, str(QUERIES / name)))

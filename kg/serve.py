@@ -1,8 +1,9 @@
 """Serve a build folder on 127.0.0.1: a read-only SPARQL 1.1 Protocol endpoint and the HTML view.
 
 The SPARQL engine is the oxigraph server (the ``oxigraph`` package on PyPI) run as
-``oxigraph serve-read-only`` over a store loaded from the build's graph.nq, with the union
-of the named graphs as default graph. Oxigraph would follow SERVICE to any host, so it
+``oxigraph serve-read-only`` over `kg query`'s store of the build (OUT/.kg-store: graph.nq's
+named graphs and, as the default graph, their union with each triple once, from graph.ttl),
+so that both give the same answers, counts included. Oxigraph would follow SERVICE to any host, so it
 listens on a second loopback port behind a small front: the front serves graph.html (and
 the other files of the build), checks each query, refuses SERVICE and updates, pre-binds
 the project's prefixes and passes the rest to oxigraph unchanged.
@@ -81,8 +82,9 @@ def wait_until_up(url: str, proc: subprocess.Popen | None = None, timeout: float
 
 
 def load_location(nquads: Path, location: Path) -> None:
-    """Bulk-load an N-Quads file into an oxigraph store folder (given 10 minutes, or a second
-    a MB for a larger file: a 200 MB build's graph.nq is 2.5 GB)."""
+    """Bulk-load an RDF file (N-Quads; Turtle goes into the default graph) into an oxigraph
+    store folder (given 10 minutes, or a second a MB for a larger file: a 200 MB build's
+    graph.nq is 3.3 GB)."""
     timeout = max(600.0, nquads.stat().st_size / 2**20)
     proc = subprocess.run([oxigraph_binary(), "load", "--location", str(location), "--file", str(nquads)],
                           capture_output=True, text=True, timeout=timeout)
@@ -276,9 +278,15 @@ class Server:
 
 
 def serve(build_dir, *, port: int = 7878) -> Server:
-    """Load ``build_dir``/graph.nq into a fresh oxigraph store and serve it read-only on 127.0.0.1."""
+    """Serve ``build_dir`` read-only on 127.0.0.1: its named graphs (graph.nq) and, as the
+    default graph, their union with each triple once (graph.ttl), as `kg query` reads a
+    build. The store is `kg query`'s on disk (``build_dir``/.kg-store, made by the first of
+    them and kept while the build is unchanged), so a large build is loaded once; a folder
+    that cannot hold it is loaded into a temporary store."""
+    from .query import disk_store, STORE_DIRNAME
+
     d = Path(build_dir)
-    nq = d / "graph.nq"
+    nq, ttl = d / "graph.nq", d / "graph.ttl"
     if not d.is_dir():
         raise InputError(f"{d}: not a build folder (run kg build first)")
     if not nq.is_file():
@@ -287,9 +295,17 @@ def serve(build_dir, *, port: int = 7878) -> Server:
     del binary
     tmp = tempfile.TemporaryDirectory(prefix="kg-serve-")
     try:
-        load_location(nq, Path(tmp.name) / "store")
+        shared = disk_store(d) if ttl.is_file() else None
+        if shared is not None:
+            del shared  # (this process's read-only handle; the server opens the folder itself)
+            location, union = d / STORE_DIRNAME, False
+        else:
+            location, union = Path(tmp.name) / "store", not ttl.is_file()
+            load_location(nq, location)
+            if ttl.is_file():
+                load_location(ttl, location)  # into the default graph
         backend_port = free_port()
-        proc = start_oxigraph(Path(tmp.name) / "store", backend_port, read_only=True)
+        proc = start_oxigraph(location, backend_port, read_only=True, union=union)
     except BaseException:
         tmp.cleanup()
         raise

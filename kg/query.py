@@ -51,11 +51,12 @@ class QueryTimeoutError(QueryError):
     """The query ran past its time limit and was stopped."""
 
 
-def graph_file(path: str | Path) -> Path:
-    """A build folder (its graph.trig) or an RDF file, checked to exist and have a known suffix."""
+def graph_file(path: str | Path, prefer: str = "graph.trig") -> Path:
+    """A build folder (its ``prefer`` file when it has one, else its graph.trig) or an RDF
+    file, checked to exist and have a known suffix."""
     p = Path(path)
     if p.is_dir():
-        p = p / "graph.trig"
+        p = p / prefer if (p / prefer).is_file() else p / "graph.trig"
     if not p.exists():
         raise GraphLoadError(f"{p}: no such graph file (give a build folder or a .ttl/.trig/.nq/.nt/.jsonld file)")
     if p.suffix.lower() not in FORMATS_BY_SUFFIX:
@@ -118,38 +119,25 @@ def read_view(path: str | Path, *, allow_network: bool = False):
     predicates and classes come back), without an rdflib Dataset: a build of 800,000
     triples is read in about 5 s and 0.3 GB instead of 35 s and 1.6 GB, so that a build of
     millions can be analysed on one machine. JSON-LD goes through :func:`load_graph`."""
-    import pyoxigraph as ox
-
     from .analysis import UnionView
 
-    p = Path(path)
-    if p.is_dir() and (p / "graph.nq").is_file():
-        p = p / "graph.nq"
-    p = graph_file(p)
+    p = graph_file(path, prefer="graph.nq")
     if FORMATS_BY_SUFFIX[p.suffix.lower()] == "json-ld":
         return UnionView(load_graph(p, allow_network=allow_network))
-    fmt = ox.RdfFormat.from_extension(p.suffix.lower().lstrip("."))
     memo: dict = {}
 
     def term(t):
         got = memo.get(t)
         if got is None:
-            if isinstance(t, ox.NamedNode):
-                got = URIRef(t.value)
-            elif isinstance(t, ox.Literal):
-                dt = t.datatype.value
-                got = Literal(t.value, lang=t.language) if t.language else \
-                    Literal(t.value, datatype=None if dt == _XSD_STRING else URIRef(dt))
-            elif isinstance(t, ox.BlankNode):
-                got = BNode(t.value)
-            else:
+            got = _rdflib_term(t)
+            if got is None:
                 raise GraphLoadError(f"{p}: holds an RDF-star quoted triple, which kg does not read")
             if len(memo) >= _TERM_MEMO:
                 memo.clear()
             memo[t] = got
         return got
 
-    return UnionView.of_triples((term(q.subject), term(q.predicate), term(q.object)) for q in _stream(p, fmt))
+    return UnionView.of_triples((term(q.subject), term(q.predicate), term(q.object)) for q in iter_quads(p))
 
 
 def _stream(p: Path, fmt, prefixes: dict | None = None):
@@ -169,15 +157,19 @@ def _stream(p: Path, fmt, prefixes: dict | None = None):
 
 
 def iter_quads(path: str | Path, prefixes: dict | None = None):
-    """The quads of an RDF file (not JSON-LD) one by one, as pyoxigraph's strict parser reads
-    them; the prefixes the file declared go into ``prefixes`` at the end."""
+    """The quads of an RDF file one by one, as pyoxigraph's strict parser reads them; the
+    prefixes the file declared go into ``prefixes`` at the end."""
+    p = graph_file(path)
+    return _stream(p, _ox_format(p), prefixes)
+
+
+def _ox_format(p: Path):
+    """pyoxigraph's format of a file, by its suffix (.json is JSON-LD)."""
     import pyoxigraph as ox
 
-    p = graph_file(path)
-    return _stream(p, ox.RdfFormat.from_extension(p.suffix.lower().lstrip(".")), prefixes)
+    return ox.RdfFormat.JSON_LD if p.suffix.lower() == ".json" else ox.RdfFormat.from_extension(p.suffix.lower().lstrip("."))
 
 
-_XSD_STRING = str(XSD.string)
 _TERM_MEMO = 1 << 20  # terms read_view remembers (fact and evidence IRIs and sentences come once)
 
 
@@ -197,14 +189,11 @@ class OxigraphGraph:
 
 def parse_quads(path: str | Path, *, allow_network: bool = False) -> tuple[list, dict]:
     """A build folder or an RDF file -> (pyoxigraph quads, the prefixes it declared), parsed strictly."""
-    import pyoxigraph as ox
-
     p = graph_file(path)
     if p.suffix.lower() in (".jsonld", ".json"):
         _check_jsonld(p, allow_network)
-    fmt = ox.RdfFormat.JSON_LD if p.suffix.lower() == ".json" else ox.RdfFormat.from_extension(p.suffix.lower().lstrip("."))
     prefixes: dict = {}
-    quads = list(_stream(p, fmt, prefixes))
+    quads = list(_stream(p, _ox_format(p), prefixes))
     return quads, prefixes
 
 
@@ -401,11 +390,28 @@ class QueryResult:
 
 
 def _from_ox(term):
-    """A pyoxigraph term -> the equal rdflib term (xsd:string literals become plain ones)."""
+    """A pyoxigraph term of a query's answer -> the equal rdflib term (xsd:string literals
+    become plain ones)."""
     import pyoxigraph as ox
 
     if term is None:
         return None
+    if isinstance(term, ox.Literal) and term.datatype.value == str(XSD.decimal):
+        # oxigraph keeps the value, not the lexical form: "40.0" comes back "40"
+        from .graph import canonical_decimal
+
+        return Literal(canonical_decimal(term.value), datatype=XSD.decimal)
+    got = _rdflib_term(term)
+    if got is None:
+        raise QueryError(f"unsupported term in the answer: {term!r}")
+    return got
+
+
+def _rdflib_term(term):
+    """A pyoxigraph term as the rdflib term a parser makes of the same text (xsd:string
+    literals plain ones); None for a term rdflib has no kind for (a quoted triple)."""
+    import pyoxigraph as ox
+
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -414,14 +420,11 @@ def _from_ox(term):
         if term.language:
             return Literal(term.value, lang=term.language)
         dt = term.datatype.value
-        if dt == str(XSD.string):
-            return Literal(term.value)
-        if dt == str(XSD.decimal):  # oxigraph keeps the value, not the lexical form: "40.0" comes back "40"
-            from .graph import canonical_decimal
+        return Literal(term.value) if dt == _XSD_STRING else Literal(term.value, datatype=URIRef(dt))
+    return None
 
-            return Literal(canonical_decimal(term.value), datatype=XSD.decimal)
-        return Literal(term.value, datatype=URIRef(dt))
-    raise QueryError(f"unsupported term in the answer: {term!r}")
+
+_XSD_STRING = str(XSD.string)
 
 
 def _run_rdflib(graph, q, started: float) -> QueryResult:

@@ -137,11 +137,10 @@ def validate_ntriples(text: str, *, engine: str = DEFAULT_ENGINE, workers: int |
     validates this way: it never holds the graph as rdflib terms). namespaces: (prefix, IRI)
     pairs for the report's text; default the project's."""
     from .build import default_workers
-    from .vocab import PREFIXES
 
     check_engine(engine)
     workers = max(1, workers or default_workers())
-    namespaces = namespaces if namespaces is not None else [(p, str(ns)) for p, ns in PREFIXES.items()]
+    namespaces = namespaces if namespaces is not None else _project_namespaces()
     if engine == "rudof":
         import pyoxigraph as ox
 
@@ -153,6 +152,13 @@ def validate_ntriples(text: str, *, engine: str = DEFAULT_ENGINE, workers: int |
     g.parse(data=text, format="nt")
     with worker_pool(workers, engine) as pool:
         return validate_graph(g, engine=engine, workers=workers, pool=pool)
+
+
+def _project_namespaces() -> list[tuple[str, str]]:
+    """The project's (prefix, IRI) pairs, for a report's text."""
+    from .vocab import PREFIXES
+
+    return [(p, str(ns)) for p, ns in PREFIXES.items()]
 
 
 def _validate_rudof(triples: list, namespaces, workers: int, terms: "_Terms | None" = None) -> ValidationResult:
@@ -598,28 +604,18 @@ def validate_path(path, *, engine: str = DEFAULT_ENGINE, workers: int | None = 1
     union with each triple once) into triples of N-Triples texts (:data:`_TEXT_TERMS`), never
     rdflib terms, so a build of millions of triples can be validated; pyshacl, and JSON-LD
     files, go through rdflib."""
-    from pathlib import Path
-
+    from .build import default_workers
     from .query import FORMATS_BY_SUFFIX, graph_file, iter_quads, load_graph
-    from .vocab import PREFIXES
 
     check_engine(engine)
-    source = Path(path)
-    if source.is_dir() and (source / "graph.ttl").is_file():
-        source = source / "graph.ttl"
-    if engine == "rudof" and FORMATS_BY_SUFFIX.get(graph_file(source).suffix.lower()) != "json-ld":
+    source = graph_file(path, prefer="graph.ttl")
+    if engine == "rudof" and FORMATS_BY_SUFFIX[source.suffix.lower()] != "json-ld":
         prefixes: dict = {}
         triples = _text_triples(iter_quads(source, prefixes))
-        namespaces = [(p, str(ns)) for p, ns in PREFIXES.items()] + sorted(prefixes.items())
-        return _validate_rudof(triples, namespaces, max(1, workers or _default_workers()), _TEXT_TERMS)
+        namespaces = _project_namespaces() + sorted(prefixes.items())
+        return _validate_rudof(triples, namespaces, max(1, workers or default_workers()), _TEXT_TERMS)
     with worker_pool(workers, engine) as pool:  # forked before the graph is loaded
         return validate_graph(load_graph(path), engine=engine, workers=workers, pool=pool)
-
-
-def _default_workers() -> int:
-    from .build import default_workers
-
-    return default_workers()
 
 
 def format_report(result: ValidationResult, fmt: str = "human") -> str:

@@ -277,17 +277,14 @@ class _Across:
                                         article_names=names, article_info=info)
 
     def _record(self, f: Fact, cores: dict, member_of: dict):
-        from .analysis import Evidence, fact_record
-        from .corroborate import _decimal, identity
+        from .corroborate import identity
         from .graph import fact_local
 
         T, c = self.T, self.corroboration
         key = identity(f)
         node = T.instance("fact", fact_local(f))
         core = cores.get(key) or list(fact_core_triples(f, T, node))
-        evidence = [Evidence(e.sentence, T.instance("art", e.article), e.rule, e.start, e.end) for e in f.evidence]
-        extra = (("kg:confidence", _decimal(c.confidence[key])), ("kg:sourceCount", str(c.sources[key])))
-        return fact_record(node, core, evidence, extra, member_of.get(node, ()))
+        return _fact_record(f, node, core, c.confidence[key], c.sources[key], member_of.get(node, ()), T)
 
     def graphs(self) -> list[tuple[str, list[tuple]]]:
         """(graph IRI, triples) of the graphs made across articles, in IRI order: the network
@@ -559,13 +556,7 @@ class _Article:
                 yield f, key, next(iter(self.graph.facts[key]))[0]
 
     def record(self, f: Fact, key: tuple, node: str, confidence: float):
-        from .analysis import Evidence, fact_record
-        from .corroborate import _decimal
-
-        T = self.T
-        evidence = [Evidence(e.sentence, T.instance("art", e.article), e.rule, e.start, e.end) for e in f.evidence]
-        extra = (("kg:confidence", _decimal(confidence)), ("kg:sourceCount", "1"))
-        return fact_record(node, self.graph.facts[key], evidence, extra, self.conflicts.get(key, ()))
+        return _fact_record(f, node, self.graph.facts[key], confidence, 1, self.conflicts.get(key, ()), self.T)
 
 
 @dataclass(frozen=True)
@@ -816,7 +807,7 @@ def _build(pack: RulePack, files: list[Path], slugs: dict, out: Path, pool, work
            progress: Progress | None, engine: str, shacl: str) -> BuildSummary:
     import heapq
 
-    from .analysis import summary as analyse
+    from .analysis import analysis_graph_triples, summary as analyse
     from .corroborate import FactMerger, corroboration_triples, identity, report_section
     from .export import GEXF, GraphML, csv_rows, fact_row, tool_nodes
     from .render import MAX_PAGE_FACTS, page_projection, render_html
@@ -922,7 +913,7 @@ def _build(pack: RulePack, files: list[Path], slugs: dict, out: Path, pool, work
         outs.dataset.add_turtle(chunks.turtle_of(shared_plain))
         triples += sum(len(own) for own in shared_cores.values()) + 2 * len(shared_cores) + len(shared_plain)
         across = replace(c, facts=())  # (the confidence of the shared facts came with their batches)
-        globals_ = [(T.instance("graph", "analysis"), list(dict.fromkeys(_analysis_triples(p, T)))),
+        globals_ = [(T.instance("graph", "analysis"), list(dict.fromkeys(analysis_graph_triples(p, T)))),
                     (T.instance("graph", "entities"), list(entity_graph_triples(pack, plan.entity_ids, plan.counts, T)))]
         for name, graph_triples in globals_:
             nquads, trig, turtle, jsonld = chunks.pieces(name, graph_triples)
@@ -1063,18 +1054,18 @@ def _shared_job(job: tuple) -> tuple:
 
 def _shared_record(f: Fact, core, score: float, sources: int, conflicts, T):
     """The record of a fact several articles hold: its node's triples in all of them, all its evidence."""
+    return _fact_record(f, core[0][0], core, score, sources, conflicts, T)
+
+
+def _fact_record(f: Fact, node: str, core, score: float, sources: int, conflicts, T):
+    """The record (kg.analysis.fact_record) of fact f at ``node``: its node's own triples
+    ``core``, all its evidence, its confidence ``score``, its number of sources and its
+    contradiction groups."""
     from .analysis import Evidence, fact_record
 
-    node = core[0][0]
     evidence = [Evidence(e.sentence, T.instance("art", e.article), e.rule, e.start, e.end) for e in f.evidence]
     extra = (("kg:confidence", _decimal(score)), ("kg:sourceCount", str(sources)))
     return fact_record(node, core, evidence, extra, conflicts)
-
-
-def _analysis_triples(p, T):
-    from .analysis import analysis_graph_triples
-
-    return analysis_graph_triples(p, T)
 
 
 class _Clock:

@@ -32,29 +32,20 @@ FACT_COLUMNS = (
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
+    """Write a whole file at once (:class:`AtomicWriter` of one piece)."""
+    w = AtomicWriter(path)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are for sharing
-        os.replace(tmp, path)
+        w.write(data)
+        w.commit()
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        w.discard()
         raise
 
 
 class AtomicWriter:
     """A file written in pieces and put in place at once: the pieces go to a temporary file
-    beside it (named as :func:`write_atomic` names them, so a killed build's leftovers are
-    removed by the next one, kg/lock.py), which :meth:`commit` renames over the target."""
+    beside it (".NAME.XXXX.tmp", so a killed build's leftovers are removed by the next one,
+    kg/lock.py), which :meth:`commit` renames over the target."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -149,10 +140,11 @@ class GraphChunks:
     lays it out, indented: :func:`serialize_jsonld`.)"""
 
     def __init__(self, prefixes: dict[str, str], context: dict):
-        from .jsonld import JsonLdWriter
+        from .jsonld import JSON_TEXT, JsonLdWriter
 
         self.prefixes = prefixes
         self.jsonld_writer = JsonLdWriter(context)
+        self.json_text = JSON_TEXT
         self.turtle = _TurtleWriter(prefixes)
         self.printed: dict = {}  # term -> N-Triples, bounded like _TurtleWriter.names
 
@@ -220,7 +212,7 @@ class GraphChunks:
         """A named graph's object: its nodes one per line, keys, values and nodes sorted (what
         :func:`_stable` sorts), written by json's C encoder (an indented dump runs json's
         Python encoder: 20x slower)."""
-        dump = _JSON
+        dump = self.json_text
         lines = []
         for node in nodes:
             for key, value in node.items():
@@ -233,7 +225,7 @@ class GraphChunks:
         """A named graph's object of its nodes' JSON texts (JsonLdWriter.node_text)."""
         if not lines:
             return ""
-        return (f'    {{"@id": {_JSON(self.jsonld_writer._shrink(name))}, "@graph": [\n      '
+        return (f'    {{"@id": {self.json_text(self.jsonld_writer._shrink(name))}, "@graph": [\n      '
                 + ",\n      ".join(sorted(lines)) + "\n    ]}")
 
     def header(self) -> bytes:
@@ -583,8 +575,8 @@ def _plain(value):
     return _JSON_ANY(value)
 
 
-# one encoder each, made once (json.dumps with options makes a new encoder per call)
-_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+# one encoder each, made once (json.dumps with options makes a new encoder per call); a
+# JSON-LD node's is kg/jsonld.py's
 _JSON_ANY = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str).encode
 _NODE_ATTRS = ("aliases", "cls", "iri", "label", "labels", "literal_facts")
 _EDGE_ATTRS = ("conflicts", "date", "evidence", "modality", "predicate", "qualifiers", "evidence_count", "sentence")
@@ -740,18 +732,19 @@ def edge_attrs(f) -> dict:
 def write_graphml(graph, out) -> None:
     """:class:`GraphML` of a graph (as for :func:`projection_for_tools`), written to ``out``
     (anything with ``write(str)``) node by node and edge by edge."""
-    out.write(GraphML.head(tool_nodes(graph)))
-    for u, v, key, attrs in tool_edges(graph):
-        out.write(GraphML.edge(u, v, key, attrs))
-    out.write(GraphML.tail)
+    _write_tool_graph(GraphML, graph, out)
 
 
 def write_gexf(graph, out) -> None:
     """:class:`GEXF` of a graph (as for :func:`projection_for_tools`), written to ``out``."""
-    out.write(GEXF.head(tool_nodes(graph)))
+    _write_tool_graph(GEXF, graph, out)
+
+
+def _write_tool_graph(kind, graph, out) -> None:
+    out.write(kind.head(tool_nodes(graph)))
     for u, v, key, attrs in tool_edges(graph):
-        out.write(GEXF.edge(u, v, key, attrs))
-    out.write(GEXF.tail)
+        out.write(kind.edge(u, v, key, attrs))
+    out.write(kind.tail)
 
 
 def serialize_graphml(graph) -> str:

@@ -253,11 +253,6 @@ def to_rdflib(term):
     return Literal(term.lexical, lang=term.lang, datatype=URIRef(term.datatype) if term.datatype else None)
 
 
-def nq_line(s, p, o, g) -> str:
-    """One N-Quads line of PlainTerms terms (the graph name an IRI)."""
-    return f"{nt(s)} {nt(p)} {nt(o)} <{g}> .\n"
-
-
 def nt_line(s, p, o) -> str:
     """One N-Triples line of PlainTerms terms."""
     return f"{nt(s)} {nt(p)} {nt(o)} .\n"

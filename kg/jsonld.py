@@ -42,7 +42,8 @@ from .graph import Lit, to_rdflib
 _LIST_PREDICATES = (str(RDF.first), str(RDF.rest))
 _RDF_TYPE, _RDF_NIL = str(RDF.type), str(RDF.nil)
 _NATIVE = frozenset(str(t) for t in PLAIN_LITERAL_TYPES)
-_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # as kg/export.py writes a node
+# a node's JSON text, as graph.jsonld holds it (kg/export.py GraphChunks)
+JSON_TEXT = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 _MEMO = 65536  # IRIs a writer remembers how it wrote (entities, classes and predicates come back)
 
 
@@ -157,7 +158,7 @@ class JsonLdWriter:
 
     def node_text(self, s: str, rows: Iterable[tuple]) -> str:
         """The node object of subject ``s`` (an IRI), as :meth:`nodes` makes it, as JSON text:
-        ``_JSON(node)`` once every list in it is sorted by the
+        ``JSON_TEXT(node)`` once every list in it is sorted by the
         JSON text of its values. ``rows``: (predicate, object as N-Triples, predicate,
         object) of the subject, as kg/export.py GraphChunks has them. Each pair's key and value
         text are made once and remembered by predicate and object text (entities, classes and
@@ -176,13 +177,13 @@ class JsonLdWriter:
                     of_p.clear()
                 key, make = self._rule(p, o)
                 value = make(o)
-                hit = of_p[o_nt] = (key, _JSON(value), bool(value), f"{_JSON(key)}: ")
+                hit = of_p[o_nt] = (key, JSON_TEXT(value), bool(value), f"{JSON_TEXT(key)}: ")
             got = by_key.get(hit[0])
             if got is None:
                 by_key[hit[0]] = [hit]
             else:
                 got.append(hit)
-        items = [(self.id_key, f"{_JSON(self.id_key)}: {_JSON(self._shrink(s))}")]
+        items = [(self.id_key, f"{JSON_TEXT(self.id_key)}: {JSON_TEXT(self._shrink(s))}")]
         for key, hits in by_key.items():
             if len(hits) == 1:
                 items.append((key, hits[0][3] + hits[0][1]))

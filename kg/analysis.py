@@ -568,7 +568,12 @@ def _multigraph(nodes: dict[str, dict], facts: Iterable[FactRecord]) -> nx.Multi
 
 def _simple(nodes: dict, facts: Iterable[FactRecord]) -> nx.DiGraph:
     """:func:`simple_digraph` of the entity graph, made from the facts without it."""
-    weights: Counter = Counter((f.subject, f.object) for f in _edges(nodes, facts))
+    return _weighted_digraph(nodes, ((f.subject, f.object) for f in _edges(nodes, facts)))
+
+
+def _weighted_digraph(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> nx.DiGraph:
+    """The nodes, and one edge per (u, v) pair of ``edges`` whose ``weight`` is how often it comes."""
+    weights: Counter = Counter(edges)
     D = nx.DiGraph()
     D.add_nodes_from(sorted(nodes))
     for (u, v) in sorted(weights):
@@ -592,11 +597,7 @@ def entity_graph(graph) -> nx.MultiDiGraph:
 
 def simple_digraph(G: nx.MultiDiGraph) -> nx.DiGraph:
     """Collapse parallel facts into one edge whose ``weight`` is how many facts it stands for."""
-    D = nx.DiGraph()
-    D.add_nodes_from(sorted(G.nodes))
-    for u, v in sorted({(u, v) for u, v in G.edges()}):
-        D.add_edge(u, v, weight=G.number_of_edges(u, v))
-    return D
+    return _weighted_digraph(G.nodes, G.edges())
 
 
 def _simple_undirected(G: nx.MultiDiGraph | nx.DiGraph) -> nx.Graph:
